@@ -1,0 +1,37 @@
+using LinearAlign.Engine.Alignment;
+using LinearAlign.Engine.Sampling;
+using LinearAlign.Engine.Text;
+
+namespace LinearAlign.Engine.Generation;
+
+/// <summary>
+/// One generation: either a raw <see cref="Prompt"/> or chat <see cref="Messages"/>, optionally steered toward a
+/// <see cref="Principle"/>. Without a principle it is plain decoding on one sequence.
+/// </summary>
+public sealed record GenerationRequest
+{
+    public string? Prompt { get; init; }
+
+    public IReadOnlyList<ChatMessage>? Messages { get; init; }
+
+    /// <summary>Null or empty = plain decoding.</summary>
+    public string? Principle { get; init; }
+
+    /// <summary>Null = the configured default (Alignment:DefaultStepSize).</summary>
+    public float? StepSize { get; init; }
+
+    /// <summary>Null = the configured default (Alignment:DefaultMode).</summary>
+    public AlignmentMode? Mode { get; init; }
+
+    public SamplingParameters Sampling { get; init; } = new();
+
+    /// <summary>Null = until an end-of-generation token, a stop string or the context limit.</summary>
+    public int? MaxTokens { get; init; }
+
+    public IReadOnlyList<string> Stop { get; init; } = [];
+
+    public bool IsAligned => !string.IsNullOrEmpty(Principle);
+
+    /// <summary>Sees the logits every token of this request is sampled from; for tests and diagnostics.</summary>
+    internal LogitsObserver? LogitsObserver { get; init; }
+}

@@ -1,0 +1,29 @@
+using LinearAlign.Engine.Alignment;
+
+namespace LinearAlign.Engine.Generation;
+
+public enum FinishReason
+{
+    /// <summary>An end-of-generation token or a stop string.</summary>
+    Stop,
+
+    /// <summary>max_tokens or the context limit.</summary>
+    Length,
+
+    /// <summary>The caller cancelled.</summary>
+    Cancelled,
+}
+
+/// <summary>Token counts. For an aligned request the prompt is the one with the principle.</summary>
+public readonly record struct GenerationUsage(int PromptTokens, int CompletionTokens)
+{
+    public int TotalTokens => PromptTokens + CompletionTokens;
+}
+
+/// <summary>The alignment a request actually got.</summary>
+public sealed record AppliedAlignment(float StepSize, AlignmentMode Mode, int PrincipleTokens, int SharedPrefixTokens);
+
+public sealed record GenerationResult(string Text, FinishReason FinishReason, GenerationUsage Usage, AppliedAlignment? Alignment);
+
+/// <summary>New text since the previous delta, and how many tokens produced it.</summary>
+public readonly record struct GenerationDelta(string Text, int Tokens);

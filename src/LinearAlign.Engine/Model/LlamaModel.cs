@@ -1,0 +1,204 @@
+using System.Runtime.InteropServices;
+using System.Text;
+using LinearAlign.Engine.Options;
+using LinearAlign.Native;
+using LinearAlign.Native.Handles;
+using LinearAlign.Native.Interop;
+
+namespace LinearAlign.Engine.Model;
+
+/// <summary>
+/// A loaded GGUF model and its vocabulary. Tokenizing and detokenizing only read the vocabulary, so they are
+/// safe from any thread; contexts (which are not) belong to the inference loop.
+/// </summary>
+public sealed unsafe class LlamaModel : IDisposable
+{
+    private readonly nint _vocab;
+
+    private LlamaModel(SafeLlamaModelHandle handle, ModelInfo info)
+    {
+        Handle = handle;
+        Info = info;
+        _vocab = LlamaApi.ModelGetVocab(handle);
+        VocabularySize = LlamaApi.VocabTokenCount(_vocab);
+        ChatTemplate = LlamaApi.Utf8String(LlamaApi.ModelChatTemplate(handle, null));
+    }
+
+    public SafeLlamaModelHandle Handle { get; }
+
+    public ModelInfo Info { get; }
+
+    public int VocabularySize { get; }
+
+    /// <summary>The chat template stored in the GGUF file, if any.</summary>
+    public string? ChatTemplate { get; }
+
+    /// <summary>Loads <paramref name="path"/>; llama.cpp must have been initialised (<see cref="LlamaRuntime.Initialize"/>).</summary>
+    public static LlamaModel Load(string path, ModelOptions options)
+    {
+        var fullPath = System.IO.Path.GetFullPath(path);
+        if (!File.Exists(fullPath))
+        {
+            throw new ModelLoadException($"Model file not found: {fullPath}. Set Model:Path to an existing GGUF file.");
+        }
+
+        var parameters = LlamaApi.ModelDefaultParams();
+        parameters.GpuLayerCount = options.GpuLayers;
+        nint pointer;
+        using (var capture = NativeLog.CaptureErrors())
+        {
+            pointer = LlamaApi.ModelLoadFromFile(fullPath, parameters);
+            if (pointer == 0)
+            {
+                var reason = capture.Errors.Count > 0 ? string.Join("; ", capture.Errors) : "llama.cpp gave no reason";
+                throw new ModelLoadException($"Could not load model {fullPath}: {reason}");
+            }
+        }
+
+        var handle = new SafeLlamaModelHandle(pointer);
+        var architecture = MetadataValue(handle, "general.architecture") ?? "unknown";
+        var alias = string.IsNullOrWhiteSpace(options.Alias) ? System.IO.Path.GetFileNameWithoutExtension(fullPath) : options.Alias;
+        var vocab = LlamaApi.ModelGetVocab(handle);
+        var info = new ModelInfo(
+            alias,
+            fullPath,
+            architecture,
+            Description(handle),
+            LlamaApi.ModelParameterCount(handle),
+            LlamaApi.ModelSizeBytes(handle),
+            LlamaApi.ModelTrainingContextLength(handle),
+            LlamaApi.ModelEmbeddingLength(handle),
+            LlamaApi.ModelLayerCount(handle),
+            LlamaApi.VocabTokenCount(vocab),
+            LlamaApi.ModelChatTemplate(handle, null) != 0);
+        return new LlamaModel(handle, info);
+    }
+
+    public bool IsEndOfGeneration(int token) => LlamaApi.VocabIsEndOfGeneration(_vocab, token);
+
+    /// <summary>Tokenizes text, adding the model's special tokens (BOS) and parsing special-token text such as &lt;|im_start|&gt;.</summary>
+    public int[] Tokenize(string text)
+    {
+        var utf8 = Encoding.UTF8.GetBytes(text);
+        var tokens = new int[utf8.Length + 8];
+        fixed (byte* textPointer = utf8)
+        {
+            while (true)
+            {
+                int count;
+                fixed (int* tokenPointer = tokens)
+                {
+                    count = LlamaApi.Tokenize(_vocab, textPointer, utf8.Length, tokenPointer, tokens.Length, addSpecial: true, parseSpecial: true);
+                }
+                if (count >= 0)
+                {
+                    return tokens.AsSpan(0, count).ToArray();
+                }
+                if (count == int.MinValue)
+                {
+                    throw new InvalidOperationException("The text is too long to tokenize.");
+                }
+                tokens = new int[-count];
+            }
+        }
+    }
+
+    /// <summary>
+    /// Writes the UTF-8 bytes of one token's text into <paramref name="destination"/> and returns how many were
+    /// written, or the negated size needed when it is too small. Control tokens render as nothing.
+    /// </summary>
+    public int TokenToPiece(int token, Span<byte> destination)
+    {
+        fixed (byte* buffer = destination)
+        {
+            return LlamaApi.TokenToPiece(_vocab, token, buffer, destination.Length, leftStrip: 0, special: false);
+        }
+    }
+
+    public string TokenText(int token) => LlamaApi.Utf8String(LlamaApi.VocabTokenText(_vocab, token)) ?? string.Empty;
+
+    /// <summary>
+    /// Renders chat messages with a llama.cpp chat template (the model's own when <paramref name="template"/> is null,
+    /// else a built-in template name or template text). Returns null when llama.cpp does not support the template.
+    /// </summary>
+    public string? ApplyChatTemplate(string? template, IReadOnlyList<(string Role, string Content)> messages, bool addAssistantPrompt)
+    {
+        var template8 = template is null ? null : NullTerminated(template);
+        var strings = new List<GCHandle>(messages.Count * 2);
+        var chat = new LlamaChatMessage[messages.Count];
+        try
+        {
+            for (var i = 0; i < messages.Count; i++)
+            {
+                var role = GCHandle.Alloc(NullTerminated(messages[i].Role), GCHandleType.Pinned);
+                var content = GCHandle.Alloc(NullTerminated(messages[i].Content), GCHandleType.Pinned);
+                strings.Add(role);
+                strings.Add(content);
+                chat[i] = new LlamaChatMessage { Role = (byte*)role.AddrOfPinnedObject(), Content = (byte*)content.AddrOfPinnedObject() };
+            }
+
+            var totalContent = messages.Sum(m => m.Content.Length + m.Role.Length);
+            var buffer = new byte[Math.Max(256, totalContent * 2 + 512)];
+            while (true)
+            {
+                int length;
+                fixed (byte* templatePointer = template8)
+                fixed (LlamaChatMessage* chatPointer = chat)
+                fixed (byte* bufferPointer = buffer)
+                {
+                    var templateArgument = template8 is null ? LlamaApi.ModelChatTemplate(Handle, null) : (nint)templatePointer;
+                    if (templateArgument == 0)
+                    {
+                        return null;
+                    }
+                    length = LlamaApi.ChatApplyTemplate((byte*)templateArgument, chatPointer, (nuint)chat.Length, addAssistantPrompt, bufferPointer, buffer.Length);
+                }
+                if (length < 0)
+                {
+                    return null;
+                }
+                if (length <= buffer.Length)
+                {
+                    return Encoding.UTF8.GetString(buffer, 0, length);
+                }
+                buffer = new byte[length];
+            }
+        }
+        finally
+        {
+            foreach (var handle in strings)
+            {
+                handle.Free();
+            }
+        }
+    }
+
+    public void Dispose() => Handle.Dispose();
+
+    private static byte[] NullTerminated(string text)
+    {
+        var bytes = new byte[Encoding.UTF8.GetByteCount(text) + 1];
+        Encoding.UTF8.GetBytes(text, bytes);
+        return bytes;
+    }
+
+    private static string? MetadataValue(SafeLlamaModelHandle handle, string key)
+    {
+        Span<byte> buffer = stackalloc byte[512];
+        fixed (byte* pointer = buffer)
+        {
+            var length = LlamaApi.ModelMetadataValue(handle, key, pointer, (nuint)buffer.Length);
+            return length < 0 ? null : Encoding.UTF8.GetString(buffer[..Math.Min(length, buffer.Length - 1)]);
+        }
+    }
+
+    private static string Description(SafeLlamaModelHandle handle)
+    {
+        Span<byte> buffer = stackalloc byte[256];
+        fixed (byte* pointer = buffer)
+        {
+            var length = LlamaApi.ModelDescription(handle, pointer, (nuint)buffer.Length);
+            return length < 0 ? string.Empty : Encoding.UTF8.GetString(buffer[..Math.Min(length, buffer.Length - 1)]);
+        }
+    }
+}

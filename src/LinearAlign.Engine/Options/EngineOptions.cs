@@ -1,0 +1,20 @@
+using System.ComponentModel.DataAnnotations;
+
+namespace LinearAlign.Engine.Options;
+
+/// <summary>Configuration section "Engine": scheduling of requests onto KV cache sequences.</summary>
+public sealed class EngineOptions
+{
+    public const string SectionName = "Engine";
+
+    /// <summary>KV cache sequences decoded together; a plain request takes one, an aligned request two.</summary>
+    [Range(2, 256)]
+    public int MaxSequences { get; set; } = 16;
+
+    /// <summary>Requests waiting for a sequence; beyond this new requests are refused.</summary>
+    [Range(1, 100_000)]
+    public int QueueCapacity { get; set; } = 128;
+
+    /// <summary>Prefill the tokens W and U share once and copy them (llama_memory_seq_cp) instead of prefilling twice.</summary>
+    public bool ShareAlignedPrefix { get; set; } = true;
+}

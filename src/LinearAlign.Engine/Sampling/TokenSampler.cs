@@ -1,0 +1,193 @@
+using System.Buffers;
+using System.Numerics.Tensors;
+using LinearAlign.Engine.Alignment;
+using LinearAlign.Native.Handles;
+using LinearAlign.Native.Interop;
+
+namespace LinearAlign.Engine.Sampling;
+
+/// <summary>Sees the logits a stream's next token is sampled from (aligned ones for an aligned stream).</summary>
+public delegate void LogitsObserver(ReadOnlySpan<float> logits);
+
+/// <summary>
+/// One stream's sampling state: a llama.cpp sampler chain (logit bias, penalties, top-k, top-p, min-p,
+/// temperature, seeded draw) and, for aligned streams, the update and the reference code's plausibility mask
+/// applied before the chain. Owned by the inference thread; buffers are rented once per request, so a step
+/// allocates nothing.
+/// </summary>
+internal sealed unsafe class TokenSampler : IDisposable
+{
+    private readonly SafeLlamaSamplerHandle _chain;
+    private readonly SafeLlamaSamplerHandle? _principledNucleus;
+    private readonly bool _chainIsArgmax;
+    private readonly int _vocabularySize;
+    private float[]? _aligned;
+    private LlamaTokenData[]? _candidates;
+
+    public TokenSampler(SamplingParameters parameters, int vocabularySize, bool aligned)
+    {
+        _vocabularySize = vocabularySize;
+        _chain = BuildChain(parameters, vocabularySize, includeTopP: !aligned);
+        _chainIsArgmax = parameters.IsGreedy && !parameters.HasPenalties && !parameters.HasLogitBias;
+        if (!aligned)
+        {
+            return;
+        }
+        _aligned = ArrayPool<float>.Shared.Rent(vocabularySize);
+        _candidates = ArrayPool<LlamaTokenData>.Shared.Rent(vocabularySize);
+        if (parameters.TopP < 1f)
+        {
+            // Greedy decoding has no temperature; the mask then comes from softmax(l_W) so that it still admits alternatives.
+            _principledNucleus = NewChain();
+            if (!parameters.IsGreedy)
+            {
+                Add(_principledNucleus, LlamaApi.SamplerInitTemperature(parameters.Temperature));
+            }
+            Add(_principledNucleus, LlamaApi.SamplerInitTopP(parameters.TopP, 1));
+        }
+    }
+
+    /// <summary>Samples a plain stream's token from the logits at batch index <paramref name="index"/>.</summary>
+    public int SamplePlain(SafeLlamaContextHandle context, int index, LogitsObserver? observer)
+    {
+        if (observer is not null)
+        {
+            observer(new ReadOnlySpan<float>(LlamaApi.GetLogitsIth(context, index), _vocabularySize));
+        }
+        return LlamaApi.SamplerSample(_chain, context, index);
+    }
+
+    /// <summary>
+    /// Samples an aligned stream's token: aligned = update(l_W, l_U); tokens outside the top-p nucleus of the
+    /// principled distribution are dropped; if none of the rest has any probability, the principled nucleus is used.
+    /// </summary>
+    public int SampleAligned(
+        SafeLlamaContextHandle context, int indexWith, int indexWithout, float stepSize, AlignmentMode mode, LogitsObserver? observer)
+    {
+        var withPrinciple = new ReadOnlySpan<float>(LlamaApi.GetLogitsIth(context, indexWith), _vocabularySize);
+        var withoutPrinciple = new ReadOnlySpan<float>(LlamaApi.GetLogitsIth(context, indexWithout), _vocabularySize);
+        var aligned = _aligned.AsSpan(0, _vocabularySize);
+        AlignmentOperator.Apply(withPrinciple, withoutPrinciple, stepSize, mode, aligned);
+        observer?.Invoke(aligned);
+
+        if (_principledNucleus is null && _chainIsArgmax)
+        {
+            return TensorPrimitives.IndexOfMax(aligned);
+        }
+
+        fixed (LlamaTokenData* candidates = _candidates)
+        {
+            var array = _principledNucleus is null
+                ? AllTokens(candidates, aligned)
+                : PrincipledNucleus(candidates, withPrinciple, aligned);
+            LlamaApi.SamplerApply(_chain, &array);
+            var token = array.Data[array.Selected].Id;
+            LlamaApi.SamplerAccept(_chain, token);
+            return token;
+        }
+    }
+
+    public void Dispose()
+    {
+        _chain.Dispose();
+        _principledNucleus?.Dispose();
+        if (_aligned is not null)
+        {
+            ArrayPool<float>.Shared.Return(_aligned);
+            _aligned = null;
+        }
+        if (_candidates is not null)
+        {
+            ArrayPool<LlamaTokenData>.Shared.Return(_candidates);
+            _candidates = null;
+        }
+    }
+
+    private LlamaTokenDataArray AllTokens(LlamaTokenData* candidates, ReadOnlySpan<float> logits)
+    {
+        for (var i = 0; i < _vocabularySize; i++)
+        {
+            candidates[i] = new LlamaTokenData { Id = i, Logit = logits[i] };
+        }
+        return new LlamaTokenDataArray { Data = candidates, Size = (nuint)_vocabularySize, Selected = -1 };
+    }
+
+    private LlamaTokenDataArray PrincipledNucleus(LlamaTokenData* candidates, ReadOnlySpan<float> withPrinciple, ReadOnlySpan<float> aligned)
+    {
+        var nucleus = AllTokens(candidates, withPrinciple);
+        LlamaApi.SamplerApply(_principledNucleus!, &nucleus);
+
+        // top-p may hand back its own buffer; gather the kept ids into ours.
+        var kept = (int)nucleus.Size;
+        var anyPlausible = false;
+        for (var i = 0; i < kept; i++)
+        {
+            var id = nucleus.Data[i].Id;
+            var logit = aligned[id];
+            anyPlausible |= logit > float.NegativeInfinity;
+            candidates[i] = new LlamaTokenData { Id = id, Logit = logit };
+        }
+        if (!anyPlausible)
+        {
+            for (var i = 0; i < kept; i++)
+            {
+                candidates[i].Logit = withPrinciple[candidates[i].Id];
+            }
+        }
+        return new LlamaTokenDataArray { Data = candidates, Size = (nuint)kept, Selected = -1 };
+    }
+
+    private static SafeLlamaSamplerHandle BuildChain(SamplingParameters p, int vocabularySize, bool includeTopP)
+    {
+        var chain = NewChain();
+        if (p.HasLogitBias)
+        {
+            var biases = p.LogitBias!.Select(kv => new LlamaLogitBias { Token = kv.Key, Bias = kv.Value }).ToArray();
+            fixed (LlamaLogitBias* pointer = biases)
+            {
+                Add(chain, LlamaApi.SamplerInitLogitBias(vocabularySize, biases.Length, pointer));
+            }
+        }
+        if (p.HasPenalties)
+        {
+            Add(chain, LlamaApi.SamplerInitPenalties(vocabularySize, p.PenaltyLastN, p.RepeatPenalty, p.FrequencyPenalty, p.PresencePenalty));
+        }
+        if (p.IsGreedy)
+        {
+            Add(chain, LlamaApi.SamplerInitGreedy());
+            return chain;
+        }
+        if (p.TopK > 0)
+        {
+            Add(chain, LlamaApi.SamplerInitTopK(p.TopK));
+        }
+        if (includeTopP && p.TopP < 1f)
+        {
+            Add(chain, LlamaApi.SamplerInitTopP(p.TopP, 1));
+        }
+        if (p.MinP > 0f)
+        {
+            Add(chain, LlamaApi.SamplerInitMinP(p.MinP, 1));
+        }
+        Add(chain, LlamaApi.SamplerInitTemperature(p.Temperature));
+        Add(chain, LlamaApi.SamplerInitDistribution(p.Seed ?? uint.MaxValue));
+        return chain;
+    }
+
+    private static SafeLlamaSamplerHandle NewChain()
+    {
+        var parameters = LlamaApi.SamplerChainDefaultParams();
+        parameters.NoPerf = 1;
+        var pointer = LlamaApi.SamplerChainInit(parameters);
+        return pointer == 0 ? throw new OutOfMemoryException("llama_sampler_chain_init failed.") : new SafeLlamaSamplerHandle(pointer);
+    }
+
+    private static void Add(SafeLlamaSamplerHandle chain, nint sampler)
+    {
+        if (sampler == 0)
+        {
+            throw new InvalidOperationException("llama.cpp could not create a sampler.");
+        }
+        LlamaApi.SamplerChainAdd(chain, sampler);
+    }
+}

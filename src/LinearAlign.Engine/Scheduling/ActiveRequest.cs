@@ -1,0 +1,140 @@
+using LinearAlign.Engine.Alignment;
+using LinearAlign.Engine.Generation;
+using LinearAlign.Engine.Sampling;
+using LinearAlign.Engine.Text;
+using LinearAlign.Native.Handles;
+using LinearAlign.Native.Interop;
+
+namespace LinearAlign.Engine.Scheduling;
+
+/// <summary>
+/// A request holding KV cache sequences: W (with the principle) and, when aligned, U (without). Owned by the
+/// inference thread. Prefill submits each prompt but its last token in chunks; the last tokens of W and U go in
+/// together, so both sequences' logits are always from the same step.
+/// </summary>
+internal sealed class ActiveRequest : IDisposable
+{
+    private readonly PendingRequest _pending;
+    private readonly int _sharedPrefix;
+    private int _decodedWith;
+    private bool _prefixCopied;
+
+    public ActiveRequest(PendingRequest pending, int sequenceWith, int sequenceWithout, int vocabularySize)
+    {
+        _pending = pending;
+        With = new SequenceCursor(sequenceWith, pending.PromptWith, cachedPrefix: 0);
+        if (pending.PromptWithout is not null)
+        {
+            _sharedPrefix = pending.SharedPrefix;
+            Without = new SequenceCursor(sequenceWithout, pending.PromptWithout, cachedPrefix: _sharedPrefix);
+        }
+        _prefixCopied = _sharedPrefix == 0;
+        Sampler = new TokenSampler(pending.Request.Sampling, vocabularySize, aligned: Without is not null);
+        Text = new OutputTextAssembler(new StopStringMatcher(pending.Request.Stop));
+    }
+
+    public SequenceCursor With { get; }
+
+    public SequenceCursor? Without { get; }
+
+    public TokenSampler Sampler { get; }
+
+    public OutputTextAssembler Text { get; }
+
+    public GenerationStream Output => _pending.Output;
+
+    public GenerationRequest Request => _pending.Request;
+
+    public CancellationToken Cancellation => _pending.Cancellation;
+
+    public int ReservedCells => _pending.ReservedCells;
+
+    public int MaxNewTokens => _pending.MaxNewTokens;
+
+    public float StepSize => _pending.StepSize;
+
+    public AlignmentMode Mode => _pending.Mode;
+
+    public bool Prefilling { get; private set; } = true;
+
+    public int Generated { get; set; }
+
+    public int LastToken { get; set; }
+
+    public int SequenceCount => Without is null ? 1 : 2;
+
+    public bool HasLogits => With.LogitsIndex >= 0;
+
+    /// <summary>Adds this step's next token of each sequence (a running stream) with logits wanted.</summary>
+    public void SubmitNextToken(LlamaBatchHandle batch)
+    {
+        With.Submit(batch, LastToken, wantLogits: true);
+        Without?.Submit(batch, LastToken, wantLogits: true);
+    }
+
+    /// <summary>Adds as much prompt as <paramref name="budget"/> allows, never splitting the pair of last tokens.</summary>
+    public void SubmitPrefill(LlamaBatchHandle batch, nint memory, ref int budget)
+    {
+        var fromWith = Math.Min(budget, With.BodyRemaining);
+        With.SubmitBody(batch, fromWith);
+        budget -= fromWith;
+
+        if (Without is not null)
+        {
+            if (!_prefixCopied && _decodedWith >= _sharedPrefix)
+            {
+                // The shared prefix is in W's cells now; U gets the same cells instead of computing them again.
+                LlamaApi.MemorySequenceCopy(memory, With.SequenceId, Without.SequenceId, 0, _sharedPrefix);
+                _prefixCopied = true;
+            }
+            if (!_prefixCopied)
+            {
+                return;
+            }
+            var fromWithout = Math.Min(budget, Without.BodyRemaining);
+            Without.SubmitBody(batch, fromWithout);
+            budget -= fromWithout;
+        }
+
+        var bodiesDone = With.BodyRemaining == 0 && (Without is null || Without.BodyRemaining == 0);
+        if (bodiesDone && budget >= SequenceCount)
+        {
+            With.SubmitLastPromptToken(batch);
+            Without?.SubmitLastPromptToken(batch);
+            budget -= SequenceCount;
+            Prefilling = false;
+        }
+    }
+
+    /// <summary>Records that the step's batch was decoded.</summary>
+    public void Decoded() => _decodedWith = With.Length;
+
+    public int Sample(SafeLlamaContextHandle context)
+    {
+        var token = Without is null
+            ? Sampler.SamplePlain(context, With.LogitsIndex, Request.LogitsObserver)
+            : Sampler.SampleAligned(context, With.LogitsIndex, Without.LogitsIndex, StepSize, Mode, Request.LogitsObserver);
+        With.LogitsIndex = -1;
+        if (Without is not null)
+        {
+            Without.LogitsIndex = -1;
+        }
+        return token;
+    }
+
+    /// <summary>Removes this request's sequences from the KV cache.</summary>
+    public void ReleaseSequences(nint memory)
+    {
+        LlamaApi.MemorySequenceRemove(memory, With.SequenceId, -1, -1);
+        if (Without is not null)
+        {
+            LlamaApi.MemorySequenceRemove(memory, Without.SequenceId, -1, -1);
+        }
+    }
+
+    public void Dispose()
+    {
+        Sampler.Dispose();
+        Text.Dispose();
+    }
+}

@@ -1,0 +1,67 @@
+using LinearAlign.Engine.Model;
+
+namespace LinearAlign.Engine.Text;
+
+/// <summary>
+/// Turns a request into the token sequences the engine decodes: the dialog with the principle (W) and, for an
+/// aligned request, the same dialog without it (U). Both go through the same template and tokenizer settings,
+/// so they differ only where the principle is.
+/// </summary>
+public sealed class PromptBuilder
+{
+    public const string PrincipleSeparator = "\n\n";
+
+    private readonly LlamaModel _model;
+    private readonly string _fallbackTemplate;
+    private readonly bool _modelTemplateWorks;
+
+    public PromptBuilder(LlamaModel model, string fallbackTemplate)
+    {
+        _model = model;
+        _fallbackTemplate = fallbackTemplate;
+        _modelTemplateWorks = model.ChatTemplate is not null
+            && model.ApplyChatTemplate(null, [(ChatMessage.User, "hi")], addAssistantPrompt: true) is not null;
+        if (model.ApplyChatTemplate(fallbackTemplate, [(ChatMessage.User, "hi")], addAssistantPrompt: true) is null)
+        {
+            throw new ArgumentException($"'{fallbackTemplate}' is not a chat template llama.cpp knows.", nameof(fallbackTemplate));
+        }
+    }
+
+    /// <summary>The template in use: the model's own when llama.cpp supports it, else the configured fallback name.</summary>
+    public string TemplateDescription => _modelTemplateWorks ? "model's own" : _fallbackTemplate;
+
+    /// <summary>The reference code's placement: appended to the first system message, or a new system message.</summary>
+    public static IReadOnlyList<ChatMessage> WithPrinciple(IReadOnlyList<ChatMessage> messages, string principle)
+    {
+        var result = new List<ChatMessage>(messages.Count + 1);
+        var placed = false;
+        foreach (var message in messages)
+        {
+            if (!placed && message.Role == ChatMessage.System)
+            {
+                result.Add(message with { Content = message.Content + PrincipleSeparator + principle });
+                placed = true;
+            }
+            else
+            {
+                result.Add(message);
+            }
+        }
+        if (!placed)
+        {
+            result.Insert(0, new ChatMessage(ChatMessage.System, principle));
+        }
+        return result;
+    }
+
+    public static string WithPrinciple(string prompt, string principle) => principle + PrincipleSeparator + prompt;
+
+    public string RenderChat(IReadOnlyList<ChatMessage> messages)
+    {
+        var pairs = messages.Select(m => (m.Role, m.Content)).ToList();
+        return _model.ApplyChatTemplate(_modelTemplateWorks ? null : _fallbackTemplate, pairs, addAssistantPrompt: true)
+            ?? throw new InvalidOperationException("The chat template could not render these messages.");
+    }
+
+    public int[] Tokenize(string text) => _model.Tokenize(text);
+}

@@ -1,0 +1,97 @@
+using LinearAlign.Engine.Model;
+using LinearAlign.Engine.Options;
+using LinearAlign.Engine.Scheduling;
+using LinearAlign.Native;
+using Microsoft.Extensions.Options;
+
+namespace LinearAlign.Server.Hosting;
+
+/// <summary>
+/// Brings the model up after the web server starts (so /health answers while a download or load runs):
+/// resolves the file (Model:Path, else download Model:Url), loads llama.cpp and the model, starts the engine.
+/// Any failure is one log line and a non-zero exit.
+/// </summary>
+public sealed class ModelHost(
+    IOptions<ModelOptions> modelOptions,
+    IOptions<EngineOptions> engineOptions,
+    IOptions<AlignmentOptions> alignmentOptions,
+    ModelDownloader downloader,
+    IHostApplicationLifetime lifetime,
+    ILoggerFactory loggerFactory) : BackgroundService
+{
+    private readonly ILogger _logger = loggerFactory.CreateLogger<ModelHost>();
+    private readonly TaskCompletionSource<InferenceEngine> _engine = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private LlamaModel? _model;
+
+    /// <summary>The running engine, or null while the model is loading.</summary>
+    public InferenceEngine? Engine => _engine.Task.IsCompletedSuccessfully ? _engine.Task.Result : null;
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        try
+        {
+            var engine = await StartEngineAsync(stoppingToken);
+            _engine.TrySetResult(engine);
+        }
+        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+        {
+            _engine.TrySetCanceled(stoppingToken);
+        }
+        catch (Exception e) when (e is ModelLoadException or ModelDownloadException or DllNotFoundException or ArgumentException or InvalidOperationException or IOException)
+        {
+            _logger.LogCritical("{Reason}", e.Message);
+            _engine.TrySetException(e);
+            Environment.ExitCode = 1;
+            lifetime.StopApplication();
+        }
+    }
+
+    public override async Task StopAsync(CancellationToken cancellationToken)
+    {
+        await base.StopAsync(cancellationToken);
+        if (Engine is { } engine)
+        {
+            await engine.DisposeAsync();
+        }
+        _model?.Dispose();
+    }
+
+    private async Task<InferenceEngine> StartEngineAsync(CancellationToken cancellationToken)
+    {
+        var options = modelOptions.Value;
+        var path = await ResolveModelPathAsync(options, cancellationToken);
+
+        var nativeDirectory = string.IsNullOrWhiteSpace(options.NativeLibraryPath)
+            ? LlamaRuntime.DefaultLibraryDirectory("cpu")
+            : options.NativeLibraryPath;
+        LlamaRuntime.Initialize(nativeDirectory, loggerFactory.CreateLogger("LinearAlign.Native.llama.cpp"));
+        foreach (var device in LlamaRuntime.Devices())
+        {
+            _logger.LogInformation(
+                "Backend device {Name} ({Type}): {Description}, {FreeMiB:N0} MiB free of {TotalMiB:N0} MiB",
+                device.Name, device.Type, device.Description, device.FreeBytes >> 20, device.TotalBytes >> 20);
+        }
+
+        _logger.LogInformation("Loading model {Path}", path);
+        _model = await Task.Run(() => LlamaModel.Load(path, options), cancellationToken);
+        var info = _model.Info;
+        _logger.LogInformation(
+            "Loaded {Alias}: {Architecture}, {Description}, {Parameters:N0} parameters, {SizeMiB:N0} MiB, trained context {TrainContext}, vocabulary {Vocab}",
+            info.Alias, info.Architecture, info.Description, info.ParameterCount, info.SizeBytes >> 20, info.TrainingContextLength, info.VocabularySize);
+
+        var engine = await InferenceEngine.StartAsync(_model, options, engineOptions.Value, alignmentOptions.Value, loggerFactory.CreateLogger<InferenceEngine>());
+        _logger.LogInformation(
+            "Engine ready: context {Context} cells (unified KV), batch {Batch}, {Sequences} sequences, {Threads} threads, chat template: {Template}",
+            options.ContextSize, options.BatchSize, engineOptions.Value.MaxSequences, options.EffectiveThreads, engine.Prompts.TemplateDescription);
+        return engine;
+    }
+
+    private async Task<string> ResolveModelPathAsync(ModelOptions options, CancellationToken cancellationToken)
+    {
+        if (!string.IsNullOrWhiteSpace(options.Path))
+        {
+            return options.Path;
+        }
+        return await downloader.DownloadAsync(new Uri(options.Url!), options.CacheDirectory, options.Sha256, cancellationToken);
+    }
+}

@@ -1,0 +1,92 @@
+using LinearAlign.Engine.Generation;
+using LinearAlign.Engine.Text;
+
+namespace LinearAlign.Engine.Tests.Alignment;
+
+/// <summary>The batched engine (W and U as two sequences in one batch) must decode exactly as two separate contexts do.</summary>
+[Collection(EngineCollection.Name)]
+public sealed class AlignedDecodingOracleTests(EngineFixture fixture)
+{
+    /// <summary>
+    /// Different batch shapes sum in different orders, so raw logits agree to about 1e-4; the update scales that
+    /// difference by up to 1 + 2|s|.
+    /// </summary>
+    private static float Tolerance(float stepSize) => 5e-4f * (1f + 2f * MathF.Abs(stepSize));
+
+    public static TheoryData<string, string, float> Cases => new()
+    {
+        { "What is the answer to the question", "You are a kind and helpful assistant", 0f },
+        { "What is the answer to the question", "You are a kind and helpful assistant", 2f },
+        { "How do you answer", "Answer as a principle", 3f },
+        { "The question is", "Be helpful", 15f },
+        { "What is it", "Be kind to the user", -1.5f },
+    };
+
+    [Theory]
+    [MemberData(nameof(Cases))]
+    public async Task Batched_engine_gives_the_same_greedy_tokens_and_logits_as_two_separate_contexts(string prompt, string principle, float stepSize)
+    {
+        var engineLogits = new List<float[]>();
+        var request = Requests.Aligned(prompt, principle, stepSize, maxTokens: 10) with { LogitsObserver = l => engineLogits.Add(l.ToArray()) };
+
+        var result = await fixture.Engine.Submit(request).Completion;
+        var oracle = new SeparateContextsOracle(fixture.Model).Decode(
+            fixture.Model.Tokenize(PromptBuilder.WithPrinciple(prompt, principle)),
+            fixture.Model.Tokenize(prompt),
+            stepSize,
+            maxTokens: 10);
+
+        Assert.Equal(oracle.AlignedLogits.Count, engineLogits.Count);
+        for (var step = 0; step < engineLogits.Count; step++)
+        {
+            var difference = engineLogits[step].Zip(oracle.AlignedLogits[step], (a, b) => MathF.Abs(a - b)).Max();
+            Assert.True(difference <= Tolerance(stepSize), $"step {step}: logits differ by {difference}");
+        }
+        Assert.Equal(Detokenize(oracle.Tokens), result.Text);
+    }
+
+    [Fact]
+    public async Task A_large_step_changes_the_greedy_tokens()
+    {
+        const string prompt = "What is the answer to the question";
+        const string principle = "You are a kind and helpful assistant";
+
+        var plain = await fixture.Engine.Submit(Requests.Aligned(prompt, principle, 0f, maxTokens: 10)).Completion;
+        var aligned = await fixture.Engine.Submit(Requests.Aligned(prompt, principle, 15f, maxTokens: 10)).Completion;
+
+        Assert.NotEqual(plain.Text, aligned.Text);
+    }
+
+    [Fact]
+    public async Task Step_size_zero_decodes_as_plain_prompting_with_the_principle()
+    {
+        const string prompt = "How do you answer";
+        const string principle = "Be helpful";
+        var alignedLogits = new List<float[]>();
+        var plainLogits = new List<float[]>();
+
+        var aligned = await fixture.Engine.Submit(
+            Requests.Aligned(prompt, principle, 0f) with { LogitsObserver = l => alignedLogits.Add(l.ToArray()) }).Completion;
+        var plain = await fixture.Engine.Submit(
+            Requests.Plain(PromptBuilder.WithPrinciple(prompt, principle)) with { LogitsObserver = l => plainLogits.Add(l.ToArray()) }).Completion;
+
+        Assert.Equal(plain.Text, aligned.Text);
+        Assert.Equal(plainLogits.Count, alignedLogits.Count);
+        for (var step = 0; step < plainLogits.Count; step++)
+        {
+            var difference = plainLogits[step].Zip(alignedLogits[step], (a, b) => MathF.Abs(a - b)).Max();
+            Assert.True(difference <= Tolerance(0f), $"step {step}: logits differ by {difference}");
+        }
+    }
+
+    private string Detokenize(IReadOnlyList<int> tokens)
+    {
+        var bytes = new List<byte>();
+        var buffer = new byte[256];
+        foreach (var token in tokens)
+        {
+            bytes.AddRange(buffer.AsSpan(0, fixture.Model.TokenToPiece(token, buffer)).ToArray());
+        }
+        return System.Text.Encoding.UTF8.GetString(bytes.ToArray());
+    }
+}

@@ -1,0 +1,74 @@
+using LinearAlign.Native.Interop;
+using Microsoft.Extensions.Logging.Abstractions;
+
+namespace LinearAlign.Native.Tests;
+
+public sealed class LlamaRuntimeTests
+{
+    public LlamaRuntimeTests() => NativeRuntimeFixture.EnsureLoaded();
+
+    [Fact]
+    public void Default_context_params_read_back_as_the_header_documents()
+    {
+        var parameters = LlamaApi.ContextDefaultParams();
+
+        Assert.Equal(512u, parameters.ContextSize);
+        Assert.Equal(2048u, parameters.BatchSize);
+        Assert.Equal(512u, parameters.MicroBatchSize);
+        Assert.Equal(1u, parameters.MaxSequences);
+        Assert.Equal(-1, parameters.FlashAttentionType);
+        Assert.Equal(-1f, parameters.YarnExtFactor);
+        Assert.Equal(1, parameters.TypeK);
+        Assert.Equal(1, parameters.OffloadKqv);
+        Assert.Equal(0, parameters.KvUnified);
+        Assert.Equal(0, parameters.Samplers);
+    }
+
+    [Fact]
+    public void Default_model_params_read_back_as_the_header_documents()
+    {
+        var parameters = LlamaApi.ModelDefaultParams();
+
+        Assert.Equal(-1, parameters.GpuLayerCount);
+        Assert.Equal(1, parameters.SplitMode);
+        Assert.Equal(-1, parameters.LoadMode);
+        Assert.Equal(1, parameters.UseExtraBufferTypes);
+        Assert.Equal(0, parameters.VocabOnly);
+    }
+
+    [Fact]
+    public void Backend_plugins_are_loaded_so_a_cpu_device_exists()
+    {
+        var devices = LlamaRuntime.Devices();
+
+        Assert.Contains(devices, d => d.Type == GgmlBackendDeviceType.Cpu);
+    }
+
+    [Fact]
+    public void Loading_from_a_second_folder_is_refused()
+    {
+        var error = Assert.Throws<InvalidOperationException>(() => LlamaRuntime.Initialize("/nonexistent", NullLogger.Instance));
+
+        Assert.Contains("already loaded", error.Message);
+    }
+
+    [Fact]
+    public void Batch_handle_records_tokens_positions_sequences_and_outputs()
+    {
+        using var batch = new Handles.LlamaBatchHandle(4);
+
+        var first = batch.Add(token: 7, position: 0, sequence: 2, wantLogits: false);
+        var second = batch.Add(token: 9, position: 1, sequence: 3, wantLogits: true);
+
+        Assert.Equal((0, 1, 2), (first, second, batch.Count));
+        unsafe
+        {
+            var raw = batch.Batch;
+            Assert.Equal(9, raw.Tokens[1]);
+            Assert.Equal(1, raw.Positions[1]);
+            Assert.Equal(3, raw.SequenceIds[1][0]);
+            Assert.Equal(1, raw.Outputs[1]);
+            Assert.Equal(0, raw.Outputs[0]);
+        }
+    }
+}

@@ -1,0 +1,9 @@
+namespace LinearAlign.TestFixtures.Gguf;
+
+/// <summary>The ggml tensor types the fixtures can write; values are ggml's own type ids.</summary>
+public enum GgmlType
+{
+    F32 = 0,
+    F16 = 1,
+    Q8_0 = 8,
+}

@@ -1,0 +1,22 @@
+using LinearAlign.TestFixtures.Gguf;
+
+namespace LinearAlign.TestFixtures.Models;
+
+/// <summary>
+/// What <see cref="ModelForge"/> writes. Equal specs produce byte-identical files. <paramref name="WeightScale"/> is the
+/// standard deviation of the embedding and output weights; hidden matrices get WeightScale / sqrt(fan-in).
+/// A null <paramref name="ChatTemplate"/> leaves tokenizer.chat_template out.
+/// </summary>
+public sealed record ForgeSpec(
+    LlamaShape Shape,
+    GgmlType WeightType = GgmlType.F32,
+    int Seed = 1234,
+    float WeightScale = 0.5f,
+    string Name = "forged-llama",
+    string? ChatTemplate = ForgeSpec.ChatMlTemplate)
+{
+    /// <summary>The ChatML template as Qwen ships it; its tokens are in every forged vocabulary.</summary>
+    public const string ChatMlTemplate =
+        "{% for message in messages %}{{'<|im_start|>' + message['role'] + '\n' + message['content'] + '<|im_end|>' + '\n'}}{% endfor %}" +
+        "{% if add_generation_prompt %}{{ '<|im_start|>assistant\n' }}{% endif %}";
+}

@@ -1,0 +1,134 @@
+using LinearAlign.TestFixtures.Gguf;
+
+namespace LinearAlign.TestFixtures.Models;
+
+/// <summary>
+/// Writes llama-architecture GGUF models with seeded random weights that llama.cpp loads and runs like a real
+/// model: the output is nonsense, but deterministic for a given spec.
+/// </summary>
+public static class ModelForge
+{
+    private const float RmsNormEpsilon = 1e-5f;
+    private const float RopeFreqBase = 10000f;
+
+    /// <summary>GGML_QNT_VERSION: the quantised block layout the data is in.</summary>
+    private const uint QuantizationVersion = 2;
+
+    public static void Write(string path, ForgeSpec spec)
+    {
+        Validate(spec.Shape);
+        var vocabulary = SyntheticVocabulary.Create(spec.Shape.VocabSize);
+        var writer = new GgufWriter();
+        AddHyperparameters(writer, spec);
+        AddVocabulary(writer, spec, vocabulary);
+        AddTensors(writer, spec, vocabulary);
+        writer.WriteTo(path);
+    }
+
+    private static void Validate(LlamaShape shape)
+    {
+        if (shape.EmbeddingLength % shape.HeadCount != 0 || shape.HeadDimension % 2 != 0)
+        {
+            throw new ArgumentException($"embedding length {shape.EmbeddingLength} must split into {shape.HeadCount} heads of an even size (rope rotates pairs)", nameof(shape));
+        }
+        if (shape.HeadCountKv <= 0 || shape.HeadCount % shape.HeadCountKv != 0)
+        {
+            throw new ArgumentException($"{shape.HeadCount} query heads cannot share {shape.HeadCountKv} KV heads evenly", nameof(shape));
+        }
+    }
+
+    private static void AddHyperparameters(GgufWriter writer, ForgeSpec spec)
+    {
+        var shape = spec.Shape;
+        writer.Add("general.architecture", "llama");
+        writer.Add("general.name", spec.Name);
+        writer.AddUInt32("general.file_type", FileType(spec.WeightType));
+        writer.AddUInt32("general.quantization_version", QuantizationVersion);
+        writer.AddUInt32("llama.context_length", (uint)shape.ContextLength);
+        writer.AddUInt32("llama.embedding_length", (uint)shape.EmbeddingLength);
+        writer.AddUInt32("llama.block_count", (uint)shape.BlockCount);
+        writer.AddUInt32("llama.feed_forward_length", (uint)shape.FeedForwardLength);
+        writer.AddUInt32("llama.attention.head_count", (uint)shape.HeadCount);
+        writer.AddUInt32("llama.attention.head_count_kv", (uint)shape.HeadCountKv);
+        writer.AddUInt32("llama.rope.dimension_count", (uint)shape.HeadDimension);
+        writer.AddFloat32("llama.attention.layer_norm_rms_epsilon", RmsNormEpsilon);
+        writer.AddFloat32("llama.rope.freq_base", RopeFreqBase);
+        writer.AddUInt32("llama.vocab_size", (uint)shape.VocabSize);
+    }
+
+    private static void AddVocabulary(GgufWriter writer, ForgeSpec spec, SyntheticVocabulary vocabulary)
+    {
+        writer.Add("tokenizer.ggml.model", "llama");
+        writer.AddStringArray("tokenizer.ggml.tokens", vocabulary.Tokens);
+        writer.AddFloat32Array("tokenizer.ggml.scores", vocabulary.Scores);
+        writer.AddInt32Array("tokenizer.ggml.token_type", vocabulary.Types);
+        writer.AddUInt32("tokenizer.ggml.bos_token_id", SyntheticVocabulary.BosId);
+        writer.AddUInt32("tokenizer.ggml.eos_token_id", SyntheticVocabulary.EosId);
+        writer.AddUInt32("tokenizer.ggml.unknown_token_id", SyntheticVocabulary.UnknownId);
+        writer.AddBool("tokenizer.ggml.add_bos_token", true);
+        writer.AddBool("tokenizer.ggml.add_eos_token", false);
+        if (spec.ChatTemplate is not null)
+        {
+            writer.Add("tokenizer.chat_template", spec.ChatTemplate);
+        }
+    }
+
+    private static void AddTensors(GgufWriter writer, ForgeSpec spec, SyntheticVocabulary vocabulary)
+    {
+        var shape = spec.Shape;
+        // Embedding and output weights get the full scale so that logits differ between tokens by several units;
+        // hidden matrices are scaled by fan-in (ne0, the dimension ggml's matmul sums over) to keep activations bounded.
+        AddMatrix(writer, spec, "token_embd.weight", shape.EmbeddingLength, shape.VocabSize, spec.WeightScale);
+        for (int block = 0; block < shape.BlockCount; block++)
+        {
+            string prefix = $"blk.{block}.";
+            AddNorm(writer, prefix + "attn_norm.weight", shape.EmbeddingLength);
+            AddHiddenMatrix(writer, spec, prefix + "attn_q.weight", shape.EmbeddingLength, shape.EmbeddingLength);
+            AddHiddenMatrix(writer, spec, prefix + "attn_k.weight", shape.EmbeddingLength, shape.KvEmbeddingLength);
+            AddHiddenMatrix(writer, spec, prefix + "attn_v.weight", shape.EmbeddingLength, shape.KvEmbeddingLength);
+            AddHiddenMatrix(writer, spec, prefix + "attn_output.weight", shape.EmbeddingLength, shape.EmbeddingLength);
+            AddNorm(writer, prefix + "ffn_norm.weight", shape.EmbeddingLength);
+            AddHiddenMatrix(writer, spec, prefix + "ffn_gate.weight", shape.EmbeddingLength, shape.FeedForwardLength);
+            AddHiddenMatrix(writer, spec, prefix + "ffn_up.weight", shape.EmbeddingLength, shape.FeedForwardLength);
+            AddHiddenMatrix(writer, spec, prefix + "ffn_down.weight", shape.FeedForwardLength, shape.EmbeddingLength);
+        }
+        AddNorm(writer, "output_norm.weight", shape.EmbeddingLength);
+        // Tokens never to be emitted get all-zero output rows: their logit stays 0 while the others spread over
+        // several units, so greedy output is text pieces and the occasional end of turn, never stray bytes.
+        AddMatrix(writer, spec, "output.weight", shape.EmbeddingLength, shape.VocabSize, spec.WeightScale, vocabulary.IsEmittable);
+    }
+
+    private static void AddHiddenMatrix(GgufWriter writer, ForgeSpec spec, string name, int ne0, int ne1) =>
+        AddMatrix(writer, spec, name, ne0, ne1, spec.WeightScale / MathF.Sqrt(ne0));
+
+    private static void AddMatrix(GgufWriter writer, ForgeSpec spec, string name, int ne0, int ne1, float std, Func<int, bool>? isRowLive = null)
+    {
+        ulong seed = RandomWeights.TensorSeed(spec.Seed, name);
+        int rowBytes = (int)spec.WeightType.ByteCount([ne0]);
+        writer.AddTensor(name, spec.WeightType, [ne0, ne1], data =>
+        {
+            RandomWeights.FillUniform(data, spec.WeightType, std, seed);
+            for (int row = 0; isRowLive is not null && row < ne1; row++)
+            {
+                if (!isRowLive(row))
+                {
+                    // All-zero bytes are 0.0 in every supported type, a zero scale included for Q8_0.
+                    data.Slice(row * rowBytes, rowBytes).Clear();
+                }
+            }
+        });
+    }
+
+    /// <summary>RMS norm weights of one leave activations as normalised; ggml wants norms in F32 whatever the file type.</summary>
+    private static void AddNorm(GgufWriter writer, string name, int length) =>
+        writer.AddTensor(name, GgmlType.F32, [length], RandomWeights.FillOnes);
+
+    /// <summary>llama_ftype of a file whose matrices are all in one type.</summary>
+    private static uint FileType(GgmlType weightType) => weightType switch
+    {
+        GgmlType.F32 => 0,
+        GgmlType.F16 => 1,
+        GgmlType.Q8_0 => 7,
+        _ => throw new ArgumentOutOfRangeException(nameof(weightType), weightType, "unsupported weight type"),
+    };
+}
