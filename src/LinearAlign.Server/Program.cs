@@ -22,6 +22,10 @@ v1.MapModelEndpoints();
 
 try
 {
+    // Validated here rather than inside the host's start so that a bad setting is one log line, not a stack trace.
+    _ = app.Services.GetRequiredService<IOptions<ModelOptions>>().Value;
+    _ = app.Services.GetRequiredService<IOptions<EngineOptions>>().Value;
+    _ = app.Services.GetRequiredService<IOptions<AlignmentOptions>>().Value;
     await app.RunAsync();
 }
 catch (OptionsValidationException e)
@@ -30,6 +34,8 @@ catch (OptionsValidationException e)
     {
         app.Logger.LogCritical("Invalid configuration: {Failure}", failure);
     }
+    // Disposing flushes the console logger, whose queue would otherwise die with the process.
+    await app.DisposeAsync();
     return 2;
 }
 return Environment.ExitCode;

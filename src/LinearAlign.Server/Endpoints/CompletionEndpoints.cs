@@ -1,3 +1,4 @@
+using System.Threading.Channels;
 using LinearAlign.Engine.Generation;
 using LinearAlign.Engine.Scheduling;
 using LinearAlign.Server.Contracts;
@@ -29,11 +30,6 @@ public static class CompletionEndpoints
         {
             return OpenAiErrors.BadRequest($"The model '{model}' does not exist; this server serves '{engine.Model.Alias}'.", "model", "model_not_found");
         }
-        if (request.Stream == true)
-        {
-            return OpenAiErrors.BadRequest("Streaming is not available on this endpoint yet; send \"stream\": false.", "stream");
-        }
-
         var streams = new List<GenerationStream>();
         using var abandon = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         try
@@ -50,6 +46,12 @@ public static class CompletionEndpoints
             return OpenAiErrors.FromEngine(e, http);
         }
 
+        if (request.Stream == true)
+        {
+            await StreamAsync(http, engine, streams, cancellationToken);
+            return TypedResults.Empty;
+        }
+
         GenerationResult[] results;
         try
         {
@@ -64,6 +66,52 @@ public static class CompletionEndpoints
         return TypedResults.Json(ToResponse(engine, request, results), ServerJson.Options);
     }
 
+    /// <summary>
+    /// Streams every choice's text as it is generated, choices interleaved in one event stream. A failure after the
+    /// stream has started can no longer change the status code, so it is sent as an error event before [DONE].
+    /// </summary>
+    private static async Task StreamAsync(HttpContext http, InferenceEngine engine, List<GenerationStream> streams, CancellationToken cancellationToken)
+    {
+        var id = $"cmpl-{Guid.NewGuid():N}";
+        var created = DateTimeOffset.UtcNow.ToUnixTimeSeconds();
+        var alignment = ToAlignmentInfo(streams[0].Alignment);
+        var events = Channel.CreateUnbounded<CompletionChunkChoice>(new UnboundedChannelOptions { SingleReader = true });
+        var readers = streams.Select((stream, index) => ReadChoiceAsync(stream, index, events.Writer, cancellationToken)).ToArray();
+        _ = Task.WhenAll(readers).ContinueWith(t => events.Writer.TryComplete(t.Exception?.InnerException), TaskScheduler.Default);
+
+        ServerSentEvents.Start(http.Response);
+        try
+        {
+            await foreach (var choice in events.Reader.ReadAllAsync(cancellationToken))
+            {
+                var chunk = new CompletionChunk(id, "text_completion", created, engine.Model.Alias, SystemFingerprint.Value, [choice], alignment);
+                await ServerSentEvents.WriteAsync(http.Response, chunk, cancellationToken);
+            }
+        }
+        catch (EngineException e)
+        {
+            await ServerSentEvents.WriteAsync(http.Response, new OpenAiErrorResponse(new OpenAiError(e.Message, "server_error", e.Param, null)), cancellationToken);
+        }
+        await ServerSentEvents.WriteDoneAsync(http.Response, cancellationToken);
+    }
+
+    private static async Task ReadChoiceAsync(GenerationStream stream, int index, ChannelWriter<CompletionChunkChoice> events, CancellationToken cancellationToken)
+    {
+        await foreach (var delta in stream.ReadDeltasAsync(cancellationToken))
+        {
+            if (delta.Text.Length > 0)
+            {
+                await events.WriteAsync(new CompletionChunkChoice(index, delta.Text, null, null), cancellationToken);
+            }
+        }
+        var result = await stream.Completion;
+        await events.WriteAsync(new CompletionChunkChoice(index, string.Empty, null, CompletionRequestMapper.WireName(result.FinishReason)), cancellationToken);
+    }
+
+    private static LinearAlignmentInfo? ToAlignmentInfo(AppliedAlignment? alignment) => alignment is null
+        ? null
+        : new LinearAlignmentInfo(alignment.PrincipleTokens, alignment.StepSize, CompletionRequestMapper.WireName(alignment.Mode), alignment.SharedPrefixTokens);
+
     private static CompletionResponse ToResponse(InferenceEngine engine, CompletionRequest request, GenerationResult[] results)
     {
         var choices = results
@@ -73,9 +121,7 @@ public static class CompletionEndpoints
         // Each prompt's tokens count once, however many choices were drawn from it.
         var promptTokens = results.Where((_, i) => i % n == 0).Sum(r => r.Usage.PromptTokens);
         var completionTokens = results.Sum(r => r.Usage.CompletionTokens);
-        var alignment = results[0].Alignment is { } a
-            ? new LinearAlignmentInfo(a.PrincipleTokens, a.StepSize, CompletionRequestMapper.WireName(a.Mode), a.SharedPrefixTokens)
-            : null;
+        var alignment = ToAlignmentInfo(results[0].Alignment);
         return new CompletionResponse(
             $"cmpl-{Guid.NewGuid():N}",
             "text_completion",

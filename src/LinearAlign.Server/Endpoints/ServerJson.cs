@@ -1,3 +1,4 @@
+using System.Text.Encodings.Web;
 using System.Text.Json;
 using System.Text.Json.Serialization;
 
@@ -11,6 +12,8 @@ public static class ServerJson
         PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower,
         DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
         NumberHandling = JsonNumberHandling.Strict,
+        // Responses are JSON for API clients, never embedded in HTML, so quotes and apostrophes need no escaping.
+        Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
     };
 
     /// <summary>Reads a JSON body; a malformed or mistyped body gives a 400 naming the offending field.</summary>
@@ -30,14 +33,10 @@ public static class ServerJson
         catch (JsonException e)
         {
             var param = string.IsNullOrEmpty(e.Path) || e.Path == "$" ? null : e.Path.TrimStart('$', '.');
-            var where = param is null ? string.Empty : $" at '{param}'";
-            return (null, OpenAiErrors.BadRequest($"The request body is not valid JSON for this endpoint{where}: {FirstSentence(e.Message)}", param));
+            var message = param is null
+                ? "The request body is not valid JSON."
+                : $"'{param}' has the wrong type or is malformed.";
+            return (null, OpenAiErrors.BadRequest(message, param));
         }
-    }
-
-    private static string FirstSentence(string message)
-    {
-        var end = message.IndexOf(". ", StringComparison.Ordinal);
-        return end < 0 ? message : message[..(end + 1)];
     }
 }

@@ -7,12 +7,6 @@ namespace LinearAlign.Engine.Tests.Alignment;
 [Collection(EngineCollection.Name)]
 public sealed class AlignedDecodingOracleTests(EngineFixture fixture)
 {
-    /// <summary>
-    /// Different batch shapes sum in different orders, so raw logits agree to about 1e-4; the update scales that
-    /// difference by up to 1 + 2|s|.
-    /// </summary>
-    private static float Tolerance(float stepSize) => 5e-4f * (1f + 2f * MathF.Abs(stepSize));
-
     public static TheoryData<string, string, float> Cases => new()
     {
         { "What is the answer to the question", "You are a kind and helpful assistant", 0f },
@@ -36,12 +30,7 @@ public sealed class AlignedDecodingOracleTests(EngineFixture fixture)
             stepSize,
             maxTokens: 10);
 
-        Assert.Equal(oracle.AlignedLogits.Count, engineLogits.Count);
-        for (var step = 0; step < engineLogits.Count; step++)
-        {
-            var difference = engineLogits[step].Zip(oracle.AlignedLogits[step], (a, b) => MathF.Abs(a - b)).Max();
-            Assert.True(difference <= Tolerance(stepSize), $"step {step}: logits differ by {difference}");
-        }
+        LogitAssert.Close(oracle.AlignedLogits, engineLogits, stepSize);
         Assert.Equal(Detokenize(oracle.Tokens), result.Text);
     }
 
@@ -71,12 +60,7 @@ public sealed class AlignedDecodingOracleTests(EngineFixture fixture)
             Requests.Plain(PromptBuilder.WithPrinciple(prompt, principle)) with { LogitsObserver = l => plainLogits.Add(l.ToArray()) }).Completion;
 
         Assert.Equal(plain.Text, aligned.Text);
-        Assert.Equal(plainLogits.Count, alignedLogits.Count);
-        for (var step = 0; step < plainLogits.Count; step++)
-        {
-            var difference = plainLogits[step].Zip(alignedLogits[step], (a, b) => MathF.Abs(a - b)).Max();
-            Assert.True(difference <= Tolerance(0f), $"step {step}: logits differ by {difference}");
-        }
+        LogitAssert.Close(plainLogits, alignedLogits, 0f);
     }
 
     private string Detokenize(IReadOnlyList<int> tokens)

@@ -5,6 +5,8 @@ using System.Security.Cryptography;
 using LinearAlign.Engine.Model;
 using Microsoft.Extensions.Logging;
 
+using LinearAlign.TestFixtures.Models;
+
 namespace LinearAlign.Engine.Tests.Model;
 
 public sealed class ModelDownloaderTests : IClassFixture<ModelDownloaderTests.PayloadServer>, IDisposable
@@ -254,10 +256,11 @@ public sealed class ModelDownloaderTests : IClassFixture<ModelDownloaderTests.Pa
         }
     }
 
-    /// <summary>A loopback HTTP server serving a generated stand-in for a GGUF model, with per-route misbehaviour.</summary>
+    /// <summary>A loopback HTTP server serving a generated GGUF model of a few MB, with per-route misbehaviour.</summary>
     public sealed class PayloadServer : IDisposable
     {
-        private const int PayloadLength = 4 * 1024 * 1024 + 123;
+        /// <summary>The tiny shape with a larger vocabulary: about 4 MB, so a download takes several reads.</summary>
+        public static readonly ForgeSpec Model = new(LlamaShape.Tiny with { VocabSize = 8192 }, Name: "download-test");
 
         private readonly HttpListener _listener;
         private readonly ConcurrentDictionary<string, Route> _routes = new();
@@ -266,8 +269,7 @@ public sealed class ModelDownloaderTests : IClassFixture<ModelDownloaderTests.Pa
 
         public PayloadServer()
         {
-            Payload = new byte[PayloadLength];
-            new Random(20240601).NextBytes(Payload);
+            Payload = File.ReadAllBytes(TinyModels.For(Model));
             PayloadSha256 = Convert.ToHexStringLower(SHA256.HashData(Payload));
             (_listener, BaseUrl) = StartListener();
             _serving = ServeAsync();

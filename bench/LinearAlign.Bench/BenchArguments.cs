@@ -1,0 +1,33 @@
+using System.Globalization;
+
+namespace LinearAlign.Bench;
+
+/// <summary>"--name value" pairs.</summary>
+public sealed class BenchArguments
+{
+    private readonly Dictionary<string, string> _values;
+
+    private BenchArguments(Dictionary<string, string> values) => _values = values;
+
+    public static BenchArguments Parse(string[] args)
+    {
+        var values = new Dictionary<string, string>(StringComparer.Ordinal);
+        for (var i = 0; i < args.Length; i++)
+        {
+            if (!args[i].StartsWith("--", StringComparison.Ordinal) || i + 1 >= args.Length)
+            {
+                throw new ArgumentException($"Expected '--name value', got '{args[i]}'.");
+            }
+            values[args[i][2..]] = args[++i];
+        }
+        return new BenchArguments(values);
+    }
+
+    public string Required(string name) =>
+        _values.TryGetValue(name, out var value) ? value : throw new ArgumentException($"--{name} is required.");
+
+    public string? Optional(string name) => _values.GetValueOrDefault(name);
+
+    public int Int(string name, int defaultValue) =>
+        _values.TryGetValue(name, out var value) ? int.Parse(value, CultureInfo.InvariantCulture) : defaultValue;
+}

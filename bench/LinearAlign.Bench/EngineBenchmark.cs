@@ -1,0 +1,178 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Text.Json;
+using LinearAlign.Engine.Alignment;
+using LinearAlign.Engine.Generation;
+using LinearAlign.Engine.Model;
+using LinearAlign.Engine.Options;
+using LinearAlign.Engine.Sampling;
+using LinearAlign.Engine.Scheduling;
+using LinearAlign.Engine.Text;
+using LinearAlign.Native;
+using Microsoft.Extensions.Logging.Abstractions;
+
+namespace LinearAlign.Bench;
+
+/// <summary>
+/// Plain vs aligned decoding through the real engine on one model: decode tokens/s, time to first token with
+/// and without the shared-prefix copy, the bare 2-vs-1 step cost, and the cost of the alignment update itself.
+/// </summary>
+public static class EngineBenchmark
+{
+    private const string Principle =
+        "You are a kind and helpful assistant. Answer the question of the user in a clear and honest way, and be careful with what you say.";
+
+    public static async Task<int> RunAsync(BenchArguments arguments)
+    {
+        var modelPath = arguments.Required("model");
+        var threads = arguments.Int("threads", Environment.ProcessorCount);
+        var tokens = arguments.Int("tokens", 128);
+        var promptTokens = arguments.Int("prompt-tokens", 500);
+        var repeats = arguments.Int("repeats", 3);
+
+        LlamaRuntime.Initialize(LlamaRuntime.DefaultLibraryDirectory("cpu"), NullLogger.Instance);
+        var modelOptions = new ModelOptions { Path = modelPath, ContextSize = 4096, BatchSize = 512, Threads = threads };
+        using var model = LlamaModel.Load(modelPath, modelOptions);
+        Console.WriteLine($"model: {model.Info.Description}, {model.Info.ParameterCount / 1e6:F1}M parameters, vocabulary {model.VocabularySize}; threads {threads}");
+
+        var stepCost = StepCostProbe.Measure(model, threads, steps: 32, rounds: 2 * repeats);
+        Console.WriteLine($"bare llama_decode step: 1 sequence {stepCost.OneSequenceMs:F2} ms, 2 sequences {stepCost.TwoSequencesMs:F2} ms, ratio {stepCost.Ratio:F3}");
+
+        var endOfGeneration = Enumerable.Range(0, model.VocabularySize).Where(model.IsEndOfGeneration).ToDictionary(t => t, _ => -100f);
+        var sampling = new SamplingParameters { Temperature = 0f, LogitBias = endOfGeneration };
+        var longSystem = WordsOfTokenLength(model, promptTokens);
+
+        await using var shared = await InferenceEngine.StartAsync(model, modelOptions, new EngineOptions { MaxSequences = 4 }, new AlignmentOptions(), NullLogger.Instance);
+        await using var unshared = await InferenceEngine.StartAsync(model, modelOptions, new EngineOptions { MaxSequences = 4, ShareAlignedPrefix = false }, new AlignmentOptions(), NullLogger.Instance);
+
+        var plainDecode = new List<double>();
+        var alignedDecode = new List<double>();
+        var plainTtft = new List<double>();
+        var alignedTtft = new List<double>();
+        var alignedTtftUnshared = new List<double>();
+        var decodePrompt = new GenerationRequest { Prompt = "The answer to the question is", Sampling = sampling, MaxTokens = tokens };
+        var chat = new GenerationRequest
+        {
+            Messages = [new ChatMessage(ChatMessage.System, longSystem), new ChatMessage(ChatMessage.User, "What is the answer?")],
+            Sampling = sampling,
+            MaxTokens = 1,
+        };
+
+        // One full pass of each kind first, so that the timed ones run optimised code on built compute graphs.
+        await MeasureAsync(shared, decodePrompt);
+        await MeasureAsync(shared, decodePrompt with { Principle = Principle, StepSize = 2f });
+        await MeasureAsync(unshared, chat with { Principle = Principle, StepSize = 2f });
+        for (var round = 0; round < repeats; round++)
+        {
+            plainDecode.Add((await MeasureAsync(shared, decodePrompt)).DecodeTokensPerSecond);
+            alignedDecode.Add((await MeasureAsync(shared, decodePrompt with { Principle = Principle, StepSize = 2f })).DecodeTokensPerSecond);
+            plainTtft.Add((await MeasureAsync(shared, chat)).TimeToFirstTokenMs);
+            alignedTtft.Add((await MeasureAsync(shared, chat with { Principle = Principle, StepSize = 2f })).TimeToFirstTokenMs);
+            alignedTtftUnshared.Add((await MeasureAsync(unshared, chat with { Principle = Principle, StepSize = 2f })).TimeToFirstTokenMs);
+        }
+
+        var updateMicroseconds = MeasureUpdate(model.VocabularySize);
+        var principleTokens = model.Tokenize(Principle).Length;
+        var chatTokens = shared.Prompts.Tokenize(shared.Prompts.RenderChat(chat.Messages!)).Length;
+
+        var ratio = Statistics.Median(alignedDecode) / Statistics.Median(plainDecode);
+        var target = 0.95 / stepCost.Ratio;
+        var alignedStepMs = 1000 / Statistics.Median(alignedDecode);
+        var report = new Dictionary<string, object>
+        {
+            ["model"] = Path.GetFileName(modelPath),
+            ["parameters"] = model.Info.ParameterCount,
+            ["vocabulary"] = model.VocabularySize,
+            ["threads"] = threads,
+            ["generated_tokens"] = tokens,
+            ["step_ms_1_sequence"] = stepCost.OneSequenceMs,
+            ["step_ms_2_sequences"] = stepCost.TwoSequencesMs,
+            ["step_cost_2_vs_1"] = stepCost.Ratio,
+            ["plain_decode_tokens_per_s"] = plainDecode,
+            ["aligned_decode_tokens_per_s"] = alignedDecode,
+            ["aligned_over_plain"] = ratio,
+            ["aligned_over_plain_target"] = target,
+            ["efficiency_vs_bare_steps"] = ratio * stepCost.Ratio,
+            ["chat_prompt_tokens"] = chatTokens,
+            ["principle_tokens"] = principleTokens,
+            ["ttft_ms_plain"] = plainTtft,
+            ["ttft_ms_aligned_shared_prefix"] = alignedTtft,
+            ["ttft_ms_aligned_no_sharing"] = alignedTtftUnshared,
+            ["update_us_per_step"] = updateMicroseconds,
+            ["update_share_of_aligned_step"] = updateMicroseconds / 1000 / alignedStepMs,
+        };
+
+        Console.WriteLine();
+        Console.WriteLine("| measure | value (median, min–max over " + repeats + " runs) |");
+        Console.WriteLine("|---|---|");
+        Console.WriteLine($"| plain decode tokens/s | {Statistics.Spread(plainDecode, "F1")} |");
+        Console.WriteLine($"| aligned decode tokens/s | {Statistics.Spread(alignedDecode, "F1")} |");
+        Console.WriteLine($"| aligned / plain | {ratio:F3} (target ≥ 0.95 / {stepCost.Ratio:F3} = {target:F3}) |");
+        Console.WriteLine($"| aligned efficiency vs bare 2-sequence steps | {ratio * stepCost.Ratio:P1} |");
+        Console.WriteLine($"| TTFT plain, {chatTokens}-token chat prompt (ms) | {Statistics.Spread(plainTtft, "F0")} |");
+        Console.WriteLine($"| TTFT aligned, {principleTokens}-token principle, shared prefix (ms) | {Statistics.Spread(alignedTtft, "F0")} |");
+        Console.WriteLine($"| TTFT aligned, no prefix sharing (ms) | {Statistics.Spread(alignedTtftUnshared, "F0")} |");
+        Console.WriteLine($"| alignment update per step (µs, vocabulary {model.VocabularySize}) | {updateMicroseconds:F1} ({updateMicroseconds / 10 / alignedStepMs:F2}% of an aligned step) |");
+
+        if (arguments.Optional("json") is { } json)
+        {
+            await File.WriteAllTextAsync(json, JsonSerializer.Serialize(report, new JsonSerializerOptions { WriteIndented = true }));
+        }
+        return 0;
+    }
+
+    private sealed record Measurement(double TimeToFirstTokenMs, double DecodeTokensPerSecond);
+
+    private static async Task<Measurement> MeasureAsync(InferenceEngine engine, GenerationRequest request)
+    {
+        var watch = Stopwatch.StartNew();
+        var stream = engine.Submit(request);
+        double? firstTokenMs = null;
+        var tokens = 0;
+        await foreach (var delta in stream.ReadDeltasAsync())
+        {
+            firstTokenMs ??= watch.Elapsed.TotalMilliseconds;
+            tokens += delta.Tokens;
+        }
+        var totalMs = watch.Elapsed.TotalMilliseconds;
+        var first = firstTokenMs ?? totalMs;
+        var decodeTokensPerSecond = tokens > 1 ? (tokens - 1) / ((totalMs - first) / 1000) : 0;
+        return new Measurement(first, decodeTokensPerSecond);
+    }
+
+    private static double MeasureUpdate(int vocabularySize)
+    {
+        var random = new Random(1);
+        var with = Enumerable.Range(0, vocabularySize).Select(_ => (float)random.NextDouble()).ToArray();
+        var without = Enumerable.Range(0, vocabularySize).Select(_ => (float)random.NextDouble()).ToArray();
+        var aligned = new float[vocabularySize];
+        for (var i = 0; i < 2000; i++)
+        {
+            AlignmentOperator.Apply(with, without, 2f, AlignmentMode.Reference, aligned);
+        }
+        var samples = new List<double>();
+        for (var i = 0; i < 2000; i++)
+        {
+            var start = Stopwatch.GetTimestamp();
+            AlignmentOperator.Apply(with, without, 2f, AlignmentMode.Reference, aligned);
+            samples.Add(Stopwatch.GetElapsedTime(start).TotalMicroseconds);
+        }
+        return Statistics.Median(samples);
+    }
+
+    /// <summary>Prose of at least <paramref name="tokens"/> tokens, from a fixed seed so every run sees the same prompt.</summary>
+    private static string WordsOfTokenLength(LlamaModel model, int tokens)
+    {
+        string[] words = ["the", "answer", "question", "is", "a", "kind", "helpful", "what", "how", "you", "principle", "and", "of", "to", "in", "it"];
+        var random = new Random(7);
+        var text = new List<string>();
+        while (model.Tokenize(string.Join(' ', text)).Length < tokens)
+        {
+            for (var i = 0; i < 32; i++)
+            {
+                text.Add(words[random.Next(words.Length)]);
+            }
+        }
+        return string.Join(' ', text);
+    }
+}

@@ -1,0 +1,117 @@
+using LinearAlign.Engine.Generation;
+using LinearAlign.Engine.Sampling;
+
+namespace LinearAlign.Engine.Tests.Sampling;
+
+[Collection(EngineCollection.Name)]
+public sealed class SamplingTests(EngineFixture fixture)
+{
+    private static readonly Dictionary<int, float> NoEndOfGeneration = new() { [2] = -100f, [4] = -100f };
+
+    private static GenerationRequest Sampled(uint seed, string? principle = null) => new()
+    {
+        Prompt = "What is the answer to the question",
+        Principle = principle,
+        StepSize = 2f,
+        Sampling = new SamplingParameters { Temperature = 1f, TopP = 0.95f, Seed = seed, LogitBias = NoEndOfGeneration },
+        MaxTokens = 16,
+    };
+
+    [Theory]
+    [InlineData(null)]
+    [InlineData("Be kind")]
+    public async Task The_same_seed_and_request_give_the_same_output(string? principle)
+    {
+        var first = await fixture.Engine.Submit(Sampled(42, principle)).Completion;
+        var second = await fixture.Engine.Submit(Sampled(42, principle)).Completion;
+
+        Assert.Equal(first.Text, second.Text);
+    }
+
+    [Fact]
+    public async Task Different_seeds_give_different_outputs()
+    {
+        var texts = new HashSet<string>();
+        foreach (var seed in new uint[] { 1, 2, 3, 4 })
+        {
+            texts.Add((await fixture.Engine.Submit(Sampled(seed, "Be kind")).Completion).Text);
+        }
+
+        Assert.True(texts.Count > 1);
+    }
+
+    [Fact]
+    public async Task Max_tokens_ends_the_stream_with_finish_reason_length()
+    {
+        var result = await fixture.Engine.Submit(Sampled(7) with { MaxTokens = 5 }).Completion;
+
+        Assert.Equal(FinishReason.Length, result.FinishReason);
+        Assert.Equal(5, result.Usage.CompletionTokens);
+    }
+
+    [Fact]
+    public async Task A_stop_string_ends_the_stream_and_is_not_part_of_the_text()
+    {
+        var unstopped = await fixture.Engine.Submit(Requests.Plain("What is the answer to the question", 20) with
+        {
+            Sampling = Requests.Greedy with { LogitBias = NoEndOfGeneration },
+        }).Completion;
+        var stop = unstopped.Text.Substring(unstopped.Text.Length / 2, 3);
+
+        var stopped = await fixture.Engine.Submit(Requests.Plain("What is the answer to the question", 20) with
+        {
+            Sampling = Requests.Greedy with { LogitBias = NoEndOfGeneration },
+            Stop = [stop],
+        }).Completion;
+
+        Assert.Equal(FinishReason.Stop, stopped.FinishReason);
+        Assert.Equal(unstopped.Text[..unstopped.Text.IndexOf(stop, StringComparison.Ordinal)], stopped.Text);
+    }
+
+    [Fact]
+    public async Task Logit_bias_forces_a_token()
+    {
+        var forced = fixture.Model.Tokenize("kind")[^1];
+
+        var result = await fixture.Engine.Submit(Requests.Plain("What is it", 4) with
+        {
+            Sampling = Requests.Greedy with { LogitBias = new Dictionary<int, float> { [forced] = 100f } },
+        }).Completion;
+
+        Assert.Equal(string.Concat(Enumerable.Repeat(fixture.Model.TokenText(forced).Replace('▁', ' '), 4)), result.Text);
+    }
+
+    [Fact]
+    public async Task A_tiny_top_p_masks_the_aligned_distribution_down_to_the_principled_favourite()
+    {
+        var principledOnly = await fixture.Engine.Submit(Requests.Aligned("What is the answer to the question", "Be kind", 0f)).Completion;
+        var updated = await fixture.Engine.Submit(Requests.Aligned("What is the answer to the question", "Be kind", 15f)).Completion;
+        var masked = await fixture.Engine.Submit(Requests.Aligned("What is the answer to the question", "Be kind", 15f) with
+        {
+            Sampling = Requests.Greedy with { TopP = 1e-6f },
+        }).Completion;
+
+        Assert.NotEqual(principledOnly.Text, updated.Text);
+        Assert.Equal(principledOnly.Text, masked.Text);
+    }
+
+    [Fact]
+    public async Task Frequency_and_presence_penalties_stop_a_favoured_token_from_repeating()
+    {
+        var favoured = fixture.Model.Tokenize("kind")[^1];
+        var bias = new Dictionary<int, float>(NoEndOfGeneration) { [favoured] = 20f };
+        var piece = fixture.Model.TokenText(favoured).Replace('▁', ' ');
+
+        var repeated = await fixture.Engine.Submit(Requests.Plain("What is it", 6) with
+        {
+            Sampling = Requests.Greedy with { LogitBias = bias },
+        }).Completion;
+        var penalised = await fixture.Engine.Submit(Requests.Plain("What is it", 6) with
+        {
+            Sampling = Requests.Greedy with { LogitBias = bias, FrequencyPenalty = 2f, PresencePenalty = 2f },
+        }).Completion;
+
+        Assert.Equal(string.Concat(Enumerable.Repeat(piece, 6)), repeated.Text);
+        Assert.True(penalised.Text.Split(piece).Length - 1 < 6, penalised.Text);
+    }
+}

@@ -1,0 +1,88 @@
+using LinearAlign.Engine.Generation;
+using LinearAlign.Engine.Options;
+
+namespace LinearAlign.Engine.Tests.Scheduling;
+
+/// <summary>Continuous batching: requests in one batch must not affect each other, and must leave the cache clean.</summary>
+[Collection(EngineCollection.Name)]
+public sealed class ConcurrencyTests(EngineFixture fixture)
+{
+    private static readonly GenerationRequest[] Mixed =
+    [
+        Requests.Plain("What is the answer to the question"),
+        Requests.Aligned("What is the answer to the question", "Be kind", 3f),
+        Requests.Plain("How do you answer", maxTokens: 7),
+        Requests.Aligned("How do you answer", "You are a helpful assistant", 1f, maxTokens: 9),
+        Requests.Plain("The principle is"),
+        Requests.Aligned("The principle is", "Answer the question", 8f, maxTokens: 14),
+        Requests.Plain("What is it", maxTokens: 5),
+        Requests.Aligned("What is it", "Be kind to the user", -2f),
+    ];
+
+    /// <summary>Stops end-of-generation tokens from ending a stream early, so a request runs until cancelled or max_tokens.</summary>
+    private static readonly Dictionary<int, float> NoEndOfGeneration = new() { [2] = -100f, [4] = -100f };
+
+    [Fact]
+    public async Task Eight_simultaneous_mixed_requests_give_the_same_greedy_outputs_as_alone()
+    {
+        var alone = new List<string>();
+        foreach (var request in Mixed)
+        {
+            alone.Add((await fixture.Engine.Submit(request).Completion).Text);
+        }
+
+        var together = await Task.WhenAll(Mixed.Select(request => fixture.Engine.Submit(request).Completion));
+
+        Assert.Equal(alone, together.Select(r => r.Text));
+        Assert.Empty(await fixture.Engine.OccupiedSequencesAsync());
+    }
+
+    [Fact]
+    public async Task Requests_cancelled_mid_way_finish_as_cancelled_and_leave_no_sequence_in_the_cache()
+    {
+        var cancellations = Mixed.Select(_ => new CancellationTokenSource()).ToArray();
+        var streams = Mixed
+            .Select((request, i) => fixture.Engine.Submit(
+                request with { MaxTokens = 60, Sampling = request.Sampling with { LogitBias = NoEndOfGeneration } },
+                cancellations[i].Token))
+            .ToArray();
+
+        for (var i = 0; i < streams.Length; i += 2)
+        {
+            await foreach (var _ in streams[i].ReadDeltasAsync())
+            {
+                await cancellations[i].CancelAsync();
+                break;
+            }
+        }
+        var results = await Task.WhenAll(streams.Select(s => s.Completion));
+
+        Assert.All(results.Where((_, i) => i % 2 == 0), r => Assert.Equal(FinishReason.Cancelled, r.FinishReason));
+        Assert.All(results.Where((_, i) => i % 2 == 1), r => Assert.Equal(FinishReason.Length, r.FinishReason));
+        Assert.Empty(await fixture.Engine.OccupiedSequencesAsync());
+    }
+
+    [Fact]
+    public async Task A_full_queue_refuses_new_requests_with_a_typed_error()
+    {
+        await using var engine = await fixture.StartEngineAsync(new EngineOptions { MaxSequences = 2, QueueCapacity = 1 });
+        using var stop = new CancellationTokenSource();
+        var longRequest = Requests.Aligned("What is it", "Be kind", 2f, maxTokens: 500) with
+        {
+            Sampling = Requests.Greedy with { LogitBias = NoEndOfGeneration },
+        };
+
+        var running = engine.Submit(longRequest, stop.Token);
+        await foreach (var _ in running.ReadDeltasAsync())
+        {
+            break;
+        }
+        var queued = engine.Submit(longRequest, stop.Token);
+        var refusal = Assert.Throws<EngineException>(() => engine.Submit(longRequest, stop.Token));
+
+        Assert.Equal(EngineErrorCode.QueueFull, refusal.Code);
+        await stop.CancelAsync();
+        Assert.Equal(FinishReason.Cancelled, (await queued.Completion).FinishReason);
+        Assert.Equal(FinishReason.Cancelled, (await running.Completion).FinishReason);
+    }
+}

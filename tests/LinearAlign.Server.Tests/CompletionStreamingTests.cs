@@ -1,0 +1,82 @@
+using System.Net;
+using System.Net.Http.Json;
+using System.Text;
+using System.Text.Json;
+using LinearAlign.Server.Hosting;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace LinearAlign.Server.Tests;
+
+[Collection(ServerCollection.Name)]
+public sealed class CompletionStreamingTests(ServerFixture server)
+{
+    private static HttpRequestMessage Post(string json) => new(HttpMethod.Post, "/v1/completions")
+    {
+        Content = new StringContent(json, Encoding.UTF8, "application/json"),
+    };
+
+    private static async Task<List<string>> ReadEventsAsync(HttpResponseMessage response)
+    {
+        var events = new List<string>();
+        using var reader = new StreamReader(await response.Content.ReadAsStreamAsync());
+        while (await reader.ReadLineAsync() is { } line)
+        {
+            if (line.StartsWith("data: ", StringComparison.Ordinal))
+            {
+                events.Add(line["data: ".Length..]);
+            }
+        }
+        return events;
+    }
+
+    [Fact]
+    public async Task A_streamed_completion_sends_the_same_text_as_events_then_done()
+    {
+        const string body = """{"prompt":"What is the answer","max_tokens":8,"temperature":0,"principle":"Be kind","step_size":2,"logit_bias":{"2":-100,"4":-100}""";
+        var whole = await (await server.Client.SendAsync(Post(body + "}"))).Content.ReadFromJsonAsync<JsonElement>();
+
+        using var response = await server.Client.SendAsync(Post(body + ""","stream":true}"""), HttpCompletionOption.ResponseHeadersRead);
+        var events = await ReadEventsAsync(response);
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Equal("text/event-stream", response.Content.Headers.ContentType?.MediaType);
+        Assert.Equal("[DONE]", events[^1]);
+        var chunks = events[..^1].Select(e => JsonDocument.Parse(e).RootElement).ToList();
+        Assert.All(chunks, c => Assert.Equal("text_completion", c.GetProperty("object").GetString()));
+        Assert.Single(chunks.Select(c => c.GetProperty("id").GetString()).Distinct());
+        var text = string.Concat(chunks.Select(c => c.GetProperty("choices")[0].GetProperty("text").GetString()));
+        Assert.Equal(whole.GetProperty("choices")[0].GetProperty("text").GetString(), text);
+        Assert.Equal("length", chunks[^1].GetProperty("choices")[0].GetProperty("finish_reason").GetString());
+    }
+
+    [Fact]
+    public async Task A_streaming_request_with_bad_input_gets_a_plain_json_error()
+    {
+        using var response = await server.Client.SendAsync(Post("""{"prompt":"hi","stream":true,"top_p":7}"""));
+
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        Assert.Equal("top_p", (await response.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("error").GetProperty("param").GetString());
+    }
+
+    [Fact]
+    public async Task A_client_that_disconnects_mid_stream_frees_its_sequences()
+    {
+        var engine = server.Services.GetRequiredService<ModelHost>().Engine!;
+        var response = await server.Client.SendAsync(
+            Post("""{"prompt":"What is it","max_tokens":1500,"temperature":0,"principle":"Be kind","stream":true,"logit_bias":{"2":-100,"4":-100}}"""),
+            HttpCompletionOption.ResponseHeadersRead);
+        var reader = new StreamReader(await response.Content.ReadAsStreamAsync());
+        while (await reader.ReadLineAsync() is { } line && !line.StartsWith("data: ", StringComparison.Ordinal))
+        {
+        }
+
+        Assert.NotEmpty(await engine.OccupiedSequencesAsync());
+        response.Dispose();
+
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+        while ((await engine.OccupiedSequencesAsync()).Length > 0)
+        {
+            await Task.Delay(20, timeout.Token);
+        }
+    }
+}

@@ -1,0 +1,74 @@
+using System.Diagnostics;
+
+namespace LinearAlign.Server.Tests;
+
+/// <summary>The server process itself, started as a user starts it: a bad model must end it with one clear line.</summary>
+public sealed class StartupFailureTests
+{
+    private static async Task<(int ExitCode, string Output)> RunServerAsync(params string[] arguments)
+    {
+        var start = new ProcessStartInfo("dotnet")
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            WorkingDirectory = AppContext.BaseDirectory,
+        };
+        start.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "LinearAlign.Server.dll"));
+        foreach (var argument in arguments)
+        {
+            start.ArgumentList.Add(argument);
+        }
+        start.ArgumentList.Add("--urls=http://127.0.0.1:0");
+        using var process = Process.Start(start)!;
+        var output = process.StandardOutput.ReadToEndAsync();
+        var error = process.StandardError.ReadToEndAsync();
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(60));
+        await process.WaitForExitAsync(timeout.Token);
+        return (process.ExitCode, await output + await error);
+    }
+
+    [Fact]
+    public async Task A_missing_model_file_exits_non_zero_with_one_line_naming_it()
+    {
+        var (exitCode, output) = await RunServerAsync("--Model:Path=/nonexistent/model.gguf");
+
+        Assert.NotEqual(0, exitCode);
+        Assert.Single(output.Split('\n'), line => line.Contains("/nonexistent/model.gguf") && line.Contains("not found"));
+    }
+
+    [Fact]
+    public async Task A_corrupt_model_file_exits_non_zero_with_llama_cpp_reason()
+    {
+        var path = Path.Combine(Path.GetTempPath(), $"corrupt-{Guid.NewGuid():N}.gguf");
+        await File.WriteAllBytesAsync(path, Enumerable.Range(0, 4096).Select(i => (byte)(i * 31)).ToArray());
+        try
+        {
+            var (exitCode, output) = await RunServerAsync($"--Model:Path={path}");
+
+            Assert.NotEqual(0, exitCode);
+            Assert.Single(output.Split('\n'), line => line.Contains("Could not load model") && line.Contains("magic"));
+        }
+        finally
+        {
+            File.Delete(path);
+        }
+    }
+
+    [Fact]
+    public async Task An_unreachable_model_url_exits_non_zero_telling_to_set_Model_Path()
+    {
+        var (exitCode, output) = await RunServerAsync("--Model:Path=", "--Model:Url=http://127.0.0.1:1/model.gguf", $"--Model:CacheDirectory={Path.GetTempPath()}");
+
+        Assert.NotEqual(0, exitCode);
+        Assert.Single(output.Split('\n'), line => line.Contains("Set Model:Path"));
+    }
+
+    [Fact]
+    public async Task More_threads_than_cores_is_a_configuration_error()
+    {
+        var (exitCode, output) = await RunServerAsync("--Model:Path=/nonexistent/model.gguf", $"--Model:Threads={Environment.ProcessorCount + 1}");
+
+        Assert.Equal(2, exitCode);
+        Assert.Contains("oversubscribed", output);
+    }
+}
