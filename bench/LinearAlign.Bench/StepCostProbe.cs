@@ -7,16 +7,19 @@ namespace LinearAlign.Bench;
 
 /// <summary>
 /// What a decode step carrying two sequences costs relative to one, measured with bare llama_decode calls on the
-/// same model and threads: the floor any aligned decoding pays for its second sequence.
+/// same model and threads: the floor any aligned decoding pays for its second sequence. Kept open so that the
+/// benchmark can measure it in every round, next to the engine runs it is compared with (this machine drifts).
 /// </summary>
-public static class StepCostProbe
+public sealed class StepCostProbe : IDisposable
 {
-    public sealed record Result(double OneSequenceMs, double TwoSequencesMs)
-    {
-        public double Ratio => TwoSequencesMs / OneSequenceMs;
-    }
+    private const int StepsPerShape = 32;
 
-    public static Result Measure(LlamaModel model, int threads, int steps, int rounds)
+    private readonly SafeLlamaContextHandle _context;
+    private readonly LlamaBatchHandle _batch = new(512);
+    private readonly nint _memory;
+    private readonly int _promptLength;
+
+    public StepCostProbe(LlamaModel model, int threads)
     {
         var parameters = LlamaApi.ContextDefaultParams();
         parameters.ContextSize = 2048;
@@ -26,50 +29,58 @@ public static class StepCostProbe
         parameters.Threads = threads;
         parameters.BatchThreads = threads;
         parameters.KvUnified = 1;
-        using var context = new SafeLlamaContextHandle(LlamaApi.InitFromModel(model.Handle, parameters), model.Handle);
-        using var batch = new LlamaBatchHandle(512);
-        var memory = LlamaApi.GetMemory(context);
+        _context = new SafeLlamaContextHandle(LlamaApi.InitFromModel(model.Handle, parameters), model.Handle);
+        _memory = LlamaApi.GetMemory(_context);
 
         var prompt = model.Tokenize(string.Join(' ', Enumerable.Repeat("the answer to the question", 12)));
+        _promptLength = prompt.Length;
         for (var i = 0; i < prompt.Length; i++)
         {
-            batch.Add(prompt[i], i, 0, i == prompt.Length - 1);
+            _batch.Add(prompt[i], i, 0, i == prompt.Length - 1);
         }
-        Check(LlamaApi.Decode(context, batch.Batch));
-        LlamaApi.MemorySequenceCopy(memory, 0, 1, -1, -1);
+        Check(LlamaApi.Decode(_context, _batch.Batch));
+        LlamaApi.MemorySequenceCopy(_memory, 0, 1, -1, -1);
 
-        var one = new List<double>();
-        var two = new List<double>();
         // The first step of each batch shape builds its compute graph; keep that out of the timings.
-        TimeSteps(context, batch, prompt.Length, 4, sequences: 1);
-        LlamaApi.MemorySequenceRemove(memory, 0, prompt.Length, -1);
-        TimeSteps(context, batch, prompt.Length, 4, sequences: 2);
-        LlamaApi.MemorySequenceRemove(memory, 0, prompt.Length, -1);
-        LlamaApi.MemorySequenceRemove(memory, 1, prompt.Length, -1);
-        for (var round = 0; round < rounds; round++)
-        {
-            one.Add(TimeSteps(context, batch, prompt.Length, steps, sequences: 1));
-            LlamaApi.MemorySequenceRemove(memory, 0, prompt.Length, -1);
-            two.Add(TimeSteps(context, batch, prompt.Length, steps, sequences: 2));
-            LlamaApi.MemorySequenceRemove(memory, 0, prompt.Length, -1);
-            LlamaApi.MemorySequenceRemove(memory, 1, prompt.Length, -1);
-        }
-        return new Result(Statistics.Median(one), Statistics.Median(two));
+        Measure();
     }
 
-    private static double TimeSteps(SafeLlamaContextHandle context, LlamaBatchHandle batch, int start, int steps, int sequences)
+    public sealed record Result(double OneSequenceMs, double TwoSequencesMs)
     {
-        var times = new List<double>(steps);
-        for (var step = 0; step < steps; step++)
+        public double Ratio => TwoSequencesMs / OneSequenceMs;
+    }
+
+    /// <summary>Median step time of a run of one-sequence steps and of a run of two-sequence steps.</summary>
+    public Result Measure()
+    {
+        var one = TimeSteps(sequences: 1);
+        var two = TimeSteps(sequences: 2);
+        return new Result(one, two);
+    }
+
+    public void Dispose()
+    {
+        _batch.Dispose();
+        _context.Dispose();
+    }
+
+    private double TimeSteps(int sequences)
+    {
+        var times = new List<double>(StepsPerShape);
+        for (var step = 0; step < StepsPerShape; step++)
         {
-            batch.Clear();
+            _batch.Clear();
             for (var sequence = 0; sequence < sequences; sequence++)
             {
-                batch.Add(token: 100 + step, position: start + step, sequence, wantLogits: true);
+                _batch.Add(token: 100 + step, position: _promptLength + step, sequence, wantLogits: true);
             }
-            var watch = Stopwatch.StartNew();
-            Check(LlamaApi.Decode(context, batch.Batch));
-            times.Add(watch.Elapsed.TotalMilliseconds);
+            var start = Stopwatch.GetTimestamp();
+            Check(LlamaApi.Decode(_context, _batch.Batch));
+            times.Add(Stopwatch.GetElapsedTime(start).TotalMilliseconds);
+        }
+        for (var sequence = 0; sequence < sequences; sequence++)
+        {
+            LlamaApi.MemorySequenceRemove(_memory, sequence, _promptLength, -1);
         }
         return Statistics.Median(times);
     }

@@ -32,14 +32,20 @@ public sealed partial class ModelDownloader
     private readonly HttpClient _http;
     private readonly ILogger<ModelDownloader> _logger;
     private readonly TimeProvider _time;
+    private readonly TimeSpan _stallTimeout;
 
-    public ModelDownloader(HttpClient http, ILogger<ModelDownloader> logger, TimeProvider? time = null)
+    /// <param name="stallTimeout">
+    /// How long a body read may wait for data before the download fails (and can resume later): HttpClient.Timeout
+    /// only covers the wait for the response headers. Default 60 s.
+    /// </param>
+    public ModelDownloader(HttpClient http, ILogger<ModelDownloader> logger, TimeProvider? time = null, TimeSpan? stallTimeout = null)
     {
         ArgumentNullException.ThrowIfNull(http);
         ArgumentNullException.ThrowIfNull(logger);
         _http = http;
         _logger = logger;
         _time = time ?? TimeProvider.System;
+        _stallTimeout = stallTimeout ?? TimeSpan.FromSeconds(60);
     }
 
     /// <summary>
@@ -300,14 +306,20 @@ public sealed partial class ModelDownloader
         LogFinished(url, received, elapsed.TotalSeconds, MegabytesPerSecond(received, elapsed));
     }
 
-    private static async ValueTask<int> ReadBodyAsync(
+    private async ValueTask<int> ReadBodyAsync(
         Uri url, Stream body, byte[] buffer, long bytesSoFar, long? totalBytes, CancellationToken cancellationToken)
     {
+        using var stalled = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        stalled.CancelAfter(_stallTimeout);
         try
         {
-            return await body.ReadAsync(buffer.AsMemory(), cancellationToken).ConfigureAwait(false);
+            return await body.ReadAsync(buffer.AsMemory(), stalled.Token).ConfigureAwait(false);
         }
         catch (IOException ex)
+        {
+            throw ConnectionBroke(url, bytesSoFar, totalBytes, ex);
+        }
+        catch (OperationCanceledException ex) when (!cancellationToken.IsCancellationRequested)
         {
             throw ConnectionBroke(url, bytesSoFar, totalBytes, ex);
         }

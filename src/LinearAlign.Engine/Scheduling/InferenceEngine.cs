@@ -132,6 +132,7 @@ public sealed class InferenceEngine : IAsyncDisposable
         _stopping.Dispose();
     }
 
+    /// <summary>Queued only to wake an idle inference thread for inspections; never admitted.</summary>
     private static readonly PendingRequest Wakeup = new(
         new GenerationRequest(), [], null, 0, 0, default, 0, 0, new GenerationStream(0, null), CancellationToken.None);
 

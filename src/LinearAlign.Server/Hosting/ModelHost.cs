@@ -37,9 +37,17 @@ public sealed class ModelHost(
         {
             _engine.TrySetCanceled(stoppingToken);
         }
-        catch (Exception e) when (e is ModelLoadException or ModelDownloadException or DllNotFoundException or ArgumentException or InvalidOperationException or IOException)
+        catch (Exception e)
         {
-            _logger.LogCritical("{Reason}", e.Message);
+            // Expected failures (bad path, corrupt file, offline, bad setting) explain themselves in one line.
+            if (e is ModelLoadException or ModelDownloadException or DllNotFoundException or ArgumentException or InvalidOperationException or IOException)
+            {
+                _logger.LogCritical("{Reason}", e.Message);
+            }
+            else
+            {
+                _logger.LogCritical(e, "The model could not be brought up: {Reason}", e.Message);
+            }
             _engine.TrySetException(e);
             Environment.ExitCode = 1;
             lifetime.StopApplication();

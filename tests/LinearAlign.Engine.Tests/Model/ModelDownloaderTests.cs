@@ -1,3 +1,4 @@
+using Microsoft.Extensions.Logging.Abstractions;
 using System.Collections.Concurrent;
 using System.Net;
 using System.Net.Sockets;
@@ -187,6 +188,20 @@ public sealed class ModelDownloaderTests : IClassFixture<ModelDownloaderTests.Pa
         Assert.StartsWith($"Could not download the model from {url}: ", error.Message);
         Assert.EndsWith("Set Model:Path to a local GGUF file to run offline.", error.Message);
         Assert.DoesNotContain('\n', error.Message);
+    }
+
+    [Fact]
+    public async Task A_server_that_stalls_mid_body_fails_the_download_and_keeps_the_partial()
+    {
+        const int stallAfter = 1_000_000;
+        var route = _server.AddRoute(stallFirstResponseAfter: stallAfter);
+        var downloader = new ModelDownloader(_http, NullLogger<ModelDownloader>.Instance, stallTimeout: TimeSpan.FromMilliseconds(300));
+
+        var error = await Assert.ThrowsAsync<ModelDownloadException>(
+            () => downloader.DownloadAsync(route.Url, _cacheDir, null, CancellationToken.None));
+
+        Assert.Contains("run again to resume", error.Message);
+        Assert.Equal(stallAfter, new FileInfo(Path.Combine(_cacheDir, "model.gguf.partial")).Length);
     }
 
     [Fact]
