@@ -35,14 +35,15 @@ public static class EngineBenchmark
         using var model = LlamaModel.Load(modelPath, modelOptions);
         Console.WriteLine($"model: {model.Info.Description}, {model.Info.ParameterCount / 1e6:F1}M parameters, vocabulary {model.VocabularySize}; threads {threads}");
 
-        using var probe = new StepCostProbe(model, threads);
+        var engineOptions = new EngineOptions { MaxSequences = 4 };
+        using var probe = new StepCostProbe(model, modelOptions, engineOptions);
 
         var endOfGeneration = Enumerable.Range(0, model.VocabularySize).Where(model.IsEndOfGeneration).ToDictionary(t => t, _ => -100f);
         var sampling = new SamplingParameters { Temperature = 0f, LogitBias = endOfGeneration };
         var longSystem = WordsOfTokenLength(model, promptTokens);
 
-        await using var shared = await InferenceEngine.StartAsync(model, modelOptions, new EngineOptions { MaxSequences = 4 }, new AlignmentOptions(), NullLogger.Instance);
-        await using var unshared = await InferenceEngine.StartAsync(model, modelOptions, new EngineOptions { MaxSequences = 4, ShareAlignedPrefix = false }, new AlignmentOptions(), NullLogger.Instance);
+        await using var shared = await InferenceEngine.StartAsync(model, modelOptions, engineOptions, new AlignmentOptions(), NullLogger.Instance);
+        await using var unshared = await InferenceEngine.StartAsync(model, modelOptions, new EngineOptions { MaxSequences = engineOptions.MaxSequences, ShareAlignedPrefix = false }, new AlignmentOptions(), NullLogger.Instance);
 
         var stepOne = new List<double>();
         var stepTwo = new List<double>();

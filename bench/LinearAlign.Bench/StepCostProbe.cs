@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using LinearAlign.Engine.Model;
+using LinearAlign.Engine.Options;
 using LinearAlign.Native.Handles;
 using LinearAlign.Native.Interop;
 
@@ -19,16 +20,18 @@ public sealed class StepCostProbe : IDisposable
     private readonly nint _memory;
     private readonly int _promptLength;
 
-    public StepCostProbe(LlamaModel model, int threads)
+    /// <summary>Creates a context configured as the engine's is, so that only the engine's own work differs.</summary>
+    public StepCostProbe(LlamaModel model, ModelOptions modelOptions, EngineOptions engineOptions)
     {
         var parameters = LlamaApi.ContextDefaultParams();
-        parameters.ContextSize = 2048;
-        parameters.BatchSize = 512;
-        parameters.MicroBatchSize = 512;
-        parameters.MaxSequences = 2;
-        parameters.Threads = threads;
-        parameters.BatchThreads = threads;
+        parameters.ContextSize = (uint)modelOptions.ContextSize;
+        parameters.BatchSize = (uint)modelOptions.BatchSize;
+        parameters.MicroBatchSize = (uint)modelOptions.BatchSize;
+        parameters.MaxSequences = (uint)engineOptions.MaxSequences;
+        parameters.Threads = modelOptions.EffectiveThreads;
+        parameters.BatchThreads = modelOptions.EffectiveThreads;
         parameters.KvUnified = 1;
+        parameters.NoPerf = 1;
         _context = new SafeLlamaContextHandle(LlamaApi.InitFromModel(model.Handle, parameters), model.Handle);
         _memory = LlamaApi.GetMemory(_context);
 
