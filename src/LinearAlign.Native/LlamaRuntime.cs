@@ -23,6 +23,10 @@ public static class LlamaRuntime
     public static string DefaultLibraryDirectory(string backend) =>
         Path.Combine(AppContext.BaseDirectory, "native", backend);
 
+    /// <summary>
+    /// Loads the libraries from <paramref name="libraryDirectory"/> and routes native logging to <paramref name="logger"/>.
+    /// Calling it again with the same folder only switches the logger.
+    /// </summary>
     public static void Initialize(string libraryDirectory, ILogger logger)
     {
         lock (Gate)
@@ -35,6 +39,7 @@ public static class LlamaRuntime
                     throw new InvalidOperationException(
                         $"llama.cpp is already loaded from {s_directory}; one process cannot load it from {directory} as well.");
                 }
+                NativeLog.Install(logger);
                 return;
             }
 
