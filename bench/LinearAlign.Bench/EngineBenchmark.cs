@@ -30,7 +30,7 @@ public static class EngineBenchmark
         var promptTokens = arguments.Int("prompt-tokens", 500);
         var repeats = arguments.Int("repeats", 3);
 
-        LlamaRuntime.Initialize(LlamaRuntime.DefaultLibraryDirectory("cpu"), NullLogger.Instance);
+        LlamaRuntime.Initialize(LlamaRuntime.DefaultLibraryDirectory, NullLogger.Instance);
         var modelOptions = new ModelOptions { Path = modelPath, ContextSize = 4096, BatchSize = 512, Threads = threads };
         using var model = LlamaModel.Load(modelPath, modelOptions);
         Console.WriteLine($"model: {model.Info.Description}, {model.Info.ParameterCount / 1e6:F1}M parameters, vocabulary {model.VocabularySize}; threads {threads}");

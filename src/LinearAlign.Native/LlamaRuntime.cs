@@ -1,3 +1,4 @@
+using System.Reflection;
 using System.Runtime.InteropServices;
 using LinearAlign.Native.Interop;
 using Microsoft.Extensions.Logging;
@@ -19,9 +20,12 @@ public static class LlamaRuntime
 
     public static string? LibraryDirectory => s_directory;
 
-    /// <summary>The folder where the build puts the libraries for <paramref name="backend"/>: native/&lt;backend&gt; beside the app.</summary>
-    public static string DefaultLibraryDirectory(string backend) =>
-        Path.Combine(AppContext.BaseDirectory, "native", backend);
+    /// <summary>The backend the build fetched libraries for (cpu, or cuda with -p:LlamaNativeBackend=cuda).</summary>
+    public static string BuiltBackend { get; } =
+        typeof(LlamaRuntime).Assembly.GetCustomAttributes<AssemblyMetadataAttribute>().Single(a => a.Key == "LlamaNativeBackend").Value ?? "cpu";
+
+    /// <summary>Where the build puts the libraries: native/&lt;backend&gt; beside the app.</summary>
+    public static string DefaultLibraryDirectory => Path.Combine(AppContext.BaseDirectory, "native", BuiltBackend);
 
     /// <summary>
     /// Loads the libraries from <paramref name="libraryDirectory"/> and routes native logging to <paramref name="logger"/>.
@@ -43,7 +47,7 @@ public static class LlamaRuntime
                 return;
             }
 
-            var missing = LlamaLibraryNames.Files.Values.Where(file => !File.Exists(Path.Combine(directory, file))).ToList();
+            var missing = LlamaLibraryNames.All.Where(name => LlamaLibraryNames.Find(directory, name) is null).Select(LlamaLibraryNames.Describe).ToList();
             if (missing.Count > 0)
             {
                 throw new DllNotFoundException(
@@ -86,7 +90,5 @@ public static class LlamaRuntime
     }
 
     private static nint Resolve(string directory, string libraryName) =>
-        LlamaLibraryNames.Files.TryGetValue(libraryName, out var file)
-            ? NativeLibrary.Load(Path.Combine(directory, file))
-            : 0;
+        LlamaLibraryNames.Find(directory, libraryName) is { } file ? NativeLibrary.Load(file) : 0;
 }

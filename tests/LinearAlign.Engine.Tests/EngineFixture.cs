@@ -33,7 +33,7 @@ public sealed class EngineFixture : IAsyncLifetime
     public async Task InitializeAsync()
     {
         NativeTestLock.Enter();
-        LlamaRuntime.Initialize(LlamaRuntime.DefaultLibraryDirectory("cpu"), NullLogger.Instance);
+        LlamaRuntime.Initialize(LlamaRuntime.DefaultLibraryDirectory, NullLogger.Instance);
         Model = LlamaModel.Load(ModelOptions.Path!, ModelOptions);
         Engine = await StartEngineAsync(new EngineOptions { MaxSequences = 16 });
         EngineWithoutPrefixSharing = await StartEngineAsync(new EngineOptions { MaxSequences = 4, ShareAlignedPrefix = false });

@@ -71,4 +71,20 @@ public sealed class LlamaRuntimeTests
             Assert.Equal(0, raw.Outputs[0]);
         }
     }
+
+    [Theory]
+    [InlineData(LlamaLibraryNames.Llama, "libllama.cuda.v0.5.0.so")]
+    [InlineData(LlamaLibraryNames.Ggml, "libggml.cuda.v0.5.0.so")]
+    [InlineData(LlamaLibraryNames.GgmlBase, "libggml-base.so")]
+    public void Libraries_are_found_under_the_cuda_package_names_too(string library, string file)
+    {
+        var folder = Directory.CreateTempSubdirectory("cuda-layout-").FullName;
+        foreach (var name in new[] { "libllama.cuda.v0.5.0.so", "libllama-common.so", "libggml.cuda.v0.5.0.so", "libggml-base.so", "libggml-cpu-zen4.so", "libggml-cuda.so" })
+        {
+            File.WriteAllBytes(Path.Combine(folder, name), []);
+        }
+
+        Assert.Equal(Path.Combine(folder, file), LlamaLibraryNames.Find(folder, library));
+        Directory.Delete(folder, recursive: true);
+    }
 }

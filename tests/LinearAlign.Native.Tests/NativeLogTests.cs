@@ -14,10 +14,10 @@ public sealed class NativeLogTests : IDisposable
     {
         NativeTestLock.Enter();
         NativeRuntimeFixture.EnsureLoaded();
-        LlamaRuntime.Initialize(LlamaRuntime.DefaultLibraryDirectory("cpu"), _logger);
+        LlamaRuntime.Initialize(LlamaRuntime.DefaultLibraryDirectory, _logger);
     }
 
-    public void Dispose() => LlamaRuntime.Initialize(LlamaRuntime.DefaultLibraryDirectory("cpu"), NullLogger.Instance);
+    public void Dispose() => LlamaRuntime.Initialize(LlamaRuntime.DefaultLibraryDirectory, NullLogger.Instance);
 
     [Fact]
     public void Llama_cpp_load_chatter_arrives_as_whole_lines_at_debug_level()

@@ -7,7 +7,7 @@ public static class NativeRuntimeFixture
 {
     private static readonly Lazy<bool> Loaded = new(() =>
     {
-        LlamaRuntime.Initialize(LlamaRuntime.DefaultLibraryDirectory("cpu"), NullLogger.Instance);
+        LlamaRuntime.Initialize(LlamaRuntime.DefaultLibraryDirectory, NullLogger.Instance);
         return true;
     });
 

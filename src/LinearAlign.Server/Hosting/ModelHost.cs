@@ -70,7 +70,7 @@ public sealed class ModelHost(
         var path = await ResolveModelPathAsync(options, cancellationToken);
 
         var nativeDirectory = string.IsNullOrWhiteSpace(options.NativeLibraryPath)
-            ? LlamaRuntime.DefaultLibraryDirectory("cpu")
+            ? LlamaRuntime.DefaultLibraryDirectory
             : options.NativeLibraryPath;
         LlamaRuntime.Initialize(nativeDirectory, loggerFactory.CreateLogger("LinearAlign.Native.llama.cpp"));
         foreach (var device in LlamaRuntime.Devices())
