@@ -30,40 +30,32 @@ public static class CompletionEndpoints
         {
             return OpenAiErrors.BadRequest($"The model '{model}' does not exist; this server serves '{engine.Model.Alias}'.", "model", "model_not_found");
         }
-        var streams = new List<GenerationStream>();
         using var abandon = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         try
         {
+            var streams = new List<GenerationStream>();
             foreach (var generation in CompletionRequestMapper.ToGenerationRequests(request))
             {
                 streams.Add(engine.Submit(generation, abandon.Token));
             }
+
+            if (request.Stream == true)
+            {
+                await StreamAsync(http, engine, streams, cancellationToken);
+                return TypedResults.Empty;
+            }
+            var results = await Task.WhenAll(streams.Select(s => s.Completion));
+            return TypedResults.Json(ToResponse(engine, request, results), ServerJson.Options);
         }
         catch (EngineException e)
         {
-            // Choices already queued must not run on for nobody.
-            await abandon.CancelAsync();
             return OpenAiErrors.FromEngine(e, http);
         }
-
-        if (request.Stream == true)
+        finally
         {
-            await StreamAsync(http, engine, streams, cancellationToken);
-            return TypedResults.Empty;
-        }
-
-        GenerationResult[] results;
-        try
-        {
-            results = await Task.WhenAll(streams.Select(s => s.Completion));
-        }
-        catch (EngineException e)
-        {
+            // Choices still queued or running when the response ends (one failed, or the client left) must not run on for nobody.
             await abandon.CancelAsync();
-            return OpenAiErrors.FromEngine(e, http);
         }
-
-        return TypedResults.Json(ToResponse(engine, request, results), ServerJson.Options);
     }
 
     /// <summary>
