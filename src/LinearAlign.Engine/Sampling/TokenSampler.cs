@@ -57,15 +57,23 @@ internal sealed unsafe class TokenSampler : IDisposable
         return LlamaApi.SamplerSample(_chain, context, index);
     }
 
-    /// <summary>
-    /// Samples an aligned stream's token: aligned = update(l_W, l_U); tokens outside the top-p nucleus of the
-    /// principled distribution are dropped; if none of the rest has any probability, the principled nucleus is used.
-    /// </summary>
+    /// <summary>Samples an aligned stream's token from the W and U logits at the given batch indices.</summary>
     public int SampleAligned(
-        SafeLlamaContextHandle context, int indexWith, int indexWithout, float stepSize, AlignmentMode mode, LogitsObserver? observer)
+        SafeLlamaContextHandle context, int indexWith, int indexWithout, float stepSize, AlignmentMode mode, LogitsObserver? observer) =>
+        SampleAligned(
+            new ReadOnlySpan<float>(LlamaApi.GetLogitsIth(context, indexWith), _vocabularySize),
+            new ReadOnlySpan<float>(LlamaApi.GetLogitsIth(context, indexWithout), _vocabularySize),
+            stepSize,
+            mode,
+            observer);
+
+    /// <summary>
+    /// aligned = update(l_W, l_U); tokens outside the top-p nucleus of the principled distribution are dropped; if
+    /// none of the rest has any probability, the principled nucleus is sampled instead.
+    /// </summary>
+    internal int SampleAligned(
+        ReadOnlySpan<float> withPrinciple, ReadOnlySpan<float> withoutPrinciple, float stepSize, AlignmentMode mode, LogitsObserver? observer)
     {
-        var withPrinciple = new ReadOnlySpan<float>(LlamaApi.GetLogitsIth(context, indexWith), _vocabularySize);
-        var withoutPrinciple = new ReadOnlySpan<float>(LlamaApi.GetLogitsIth(context, indexWithout), _vocabularySize);
         var aligned = _aligned.AsSpan(0, _vocabularySize);
         AlignmentOperator.Apply(withPrinciple, withoutPrinciple, stepSize, mode, aligned);
         observer?.Invoke(aligned);
