@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using LinearAlign.Engine.Model;
 using LinearAlign.Engine.Options;
+using LinearAlign.Engine.Scheduling;
 using LinearAlign.Native.Handles;
 using LinearAlign.Native.Interop;
 
@@ -23,16 +24,8 @@ public sealed class StepCostProbe : IDisposable
     /// <summary>Creates a context configured as the engine's is, so that only the engine's own work differs.</summary>
     public StepCostProbe(LlamaModel model, ModelOptions modelOptions, EngineOptions engineOptions)
     {
-        var parameters = LlamaApi.ContextDefaultParams();
-        parameters.ContextSize = (uint)modelOptions.ContextSize;
-        parameters.BatchSize = (uint)modelOptions.BatchSize;
-        parameters.MicroBatchSize = (uint)modelOptions.BatchSize;
-        parameters.MaxSequences = (uint)engineOptions.MaxSequences;
-        parameters.Threads = modelOptions.EffectiveThreads;
-        parameters.BatchThreads = modelOptions.EffectiveThreads;
-        parameters.KvUnified = 1;
-        parameters.NoPerf = 1;
-        _context = new SafeLlamaContextHandle(LlamaApi.InitFromModel(model.Handle, parameters), model.Handle);
+        _context = new SafeLlamaContextHandle(
+            LlamaApi.InitFromModel(model.Handle, ContextParameters.For(modelOptions, engineOptions)), model.Handle);
         _memory = LlamaApi.GetMemory(_context);
 
         var prompt = model.Tokenize(string.Join(' ', Enumerable.Repeat("the answer to the question", 12)));

@@ -137,16 +137,7 @@ public sealed class InferenceEngine : IAsyncDisposable
 
     private SafeLlamaContextHandle CreateContext()
     {
-        var parameters = LlamaApi.ContextDefaultParams();
-        parameters.ContextSize = (uint)_modelOptions.ContextSize;
-        parameters.BatchSize = (uint)_modelOptions.BatchSize;
-        parameters.MicroBatchSize = (uint)_modelOptions.BatchSize;
-        parameters.MaxSequences = (uint)_engineOptions.MaxSequences;
-        parameters.Threads = _modelOptions.EffectiveThreads;
-        parameters.BatchThreads = _modelOptions.EffectiveThreads;
-        parameters.KvUnified = 1;
-        parameters.NoPerf = 1;
-        var pointer = LlamaApi.InitFromModel(_model.Handle, parameters);
+        var pointer = LlamaApi.InitFromModel(_model.Handle, ContextParameters.For(_modelOptions, _engineOptions));
         if (pointer == 0)
         {
             throw new InvalidOperationException(
