@@ -16,6 +16,7 @@ public sealed class StepCostProbe : IDisposable
 {
     private const int StepsPerShape = 32;
 
+    private readonly EngineContext _engineContext;
     private readonly SafeLlamaContextHandle _context;
     private readonly LlamaBatchHandle _batch = new(512);
     private readonly nint _memory;
@@ -24,8 +25,8 @@ public sealed class StepCostProbe : IDisposable
     /// <summary>Creates a context configured as the engine's is, so that only the engine's own work differs.</summary>
     public StepCostProbe(LlamaModel model, ModelOptions modelOptions, EngineOptions engineOptions)
     {
-        _context = new SafeLlamaContextHandle(
-            LlamaApi.InitFromModel(model.Handle, ContextParameters.For(modelOptions, engineOptions)), model.Handle);
+        _engineContext = EngineContext.Create(model, modelOptions, engineOptions);
+        _context = _engineContext.Handle;
         _memory = LlamaApi.GetMemory(_context);
 
         var prompt = model.Tokenize(string.Join(' ', Enumerable.Repeat("the answer to the question", 12)));
@@ -57,7 +58,7 @@ public sealed class StepCostProbe : IDisposable
     public void Dispose()
     {
         _batch.Dispose();
-        _context.Dispose();
+        _engineContext.Dispose();
     }
 
     private double TimeSteps(int sequences)

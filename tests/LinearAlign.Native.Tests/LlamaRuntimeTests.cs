@@ -45,6 +45,15 @@ public sealed class LlamaRuntimeTests
     }
 
     [Fact]
+    public void The_cpu_backend_provides_a_persistent_threadpool()
+    {
+        using var threadpool = Handles.SafeGgmlThreadpoolHandle.Create(threads: 1);
+
+        Assert.NotNull(threadpool);
+        Assert.False(threadpool.IsInvalid);
+    }
+
+    [Fact]
     public void Loading_from_a_second_folder_is_refused()
     {
         var error = Assert.Throws<InvalidOperationException>(() => LlamaRuntime.Initialize("/nonexistent", NullLogger.Instance));

@@ -15,6 +15,7 @@ public sealed class StructLayoutTests
     [InlineData(typeof(LlamaSamplerChainParams), 1)]
     [InlineData(typeof(LlamaChatMessage), 16)]
     [InlineData(typeof(LlamaLogitBias), 8)]
+    [InlineData(typeof(GgmlThreadpoolParams), 528)]
     public void Struct_size_matches_the_C_header(Type type, int size) => Assert.Equal(size, Marshal.SizeOf(type));
 
     [Theory]

@@ -101,11 +101,11 @@ public sealed class InferenceEngine : IAsyncDisposable
 
     private void Run()
     {
-        SafeLlamaContextHandle context;
+        EngineContext context;
         LlamaBatchHandle batch;
         try
         {
-            context = CreateContext();
+            context = EngineContext.Create(_model, _modelOptions, _engineOptions);
             batch = new LlamaBatchHandle(_modelOptions.BatchSize);
         }
         catch (Exception e)
@@ -116,7 +116,7 @@ public sealed class InferenceEngine : IAsyncDisposable
         }
         _started.TrySetResult();
 
-        var scheduler = new BatchScheduler(_queue, _model, context, batch, _engineOptions.MaxSequences, _modelOptions.ContextSize, _logger);
+        var scheduler = new BatchScheduler(_queue, _model, context.Handle, batch, _engineOptions.MaxSequences, _modelOptions.ContextSize, _logger);
         try
         {
             scheduler.Run(_stopping.Token);
@@ -133,16 +133,5 @@ public sealed class InferenceEngine : IAsyncDisposable
             context.Dispose();
             _stopped.TrySetResult();
         }
-    }
-
-    private SafeLlamaContextHandle CreateContext()
-    {
-        var pointer = LlamaApi.InitFromModel(_model.Handle, ContextParameters.For(_modelOptions, _engineOptions));
-        if (pointer == 0)
-        {
-            throw new InvalidOperationException(
-                $"llama.cpp could not create a context (n_ctx={_modelOptions.ContextSize}, n_batch={_modelOptions.BatchSize}, n_seq_max={_engineOptions.MaxSequences}); see the log above.");
-        }
-        return new SafeLlamaContextHandle(pointer, _model.Handle);
     }
 }

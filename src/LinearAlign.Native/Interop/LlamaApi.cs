@@ -96,6 +96,9 @@ public static unsafe partial class LlamaApi
     [LibraryImport(Lib, EntryPoint = "llama_init_from_model")]
     public static partial nint InitFromModel(SafeLlamaModelHandle model, LlamaContextParams parameters);
 
+    [LibraryImport(Lib, EntryPoint = "llama_attach_threadpool")]
+    public static partial void AttachThreadpool(SafeLlamaContextHandle context, SafeGgmlThreadpoolHandle threadpool, SafeGgmlThreadpoolHandle batchThreadpool);
+
     [LibraryImport(Lib, EntryPoint = "llama_free")]
     public static partial void ContextFree(nint context);
 
@@ -199,6 +202,19 @@ public static unsafe partial class GgmlApi
 
     [LibraryImport(LlamaLibraryNames.Ggml, EntryPoint = "ggml_backend_dev_get")]
     public static partial nint DeviceGet(nuint index);
+
+    [LibraryImport(LlamaLibraryNames.Ggml, EntryPoint = "ggml_backend_dev_by_type")]
+    public static partial nint DeviceByType(GgmlBackendDeviceType type);
+
+    [LibraryImport(LlamaLibraryNames.GgmlBase, EntryPoint = "ggml_backend_dev_backend_reg")]
+    public static partial nint DeviceBackendRegistry(nint device);
+
+    /// <summary>Functions a backend plugin exports only through its registry, e.g. the CPU backend's ggml_threadpool_new.</summary>
+    [LibraryImport(LlamaLibraryNames.GgmlBase, EntryPoint = "ggml_backend_reg_get_proc_address", StringMarshalling = StringMarshalling.Utf8)]
+    public static partial nint RegistryProcAddress(nint registry, string name);
+
+    [LibraryImport(LlamaLibraryNames.GgmlBase, EntryPoint = "ggml_threadpool_params_init")]
+    public static partial void ThreadpoolParamsInit(GgmlThreadpoolParams* parameters, int threads);
 
     [LibraryImport(LlamaLibraryNames.GgmlBase, EntryPoint = "ggml_backend_dev_name")]
     public static partial nint DeviceName(nint device);

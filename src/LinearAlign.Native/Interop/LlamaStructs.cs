@@ -118,6 +118,18 @@ public struct LlamaLogitBias
     public float Bias;
 }
 
+/// <summary>ggml_threadpool_params (ggml.h): 512 CPU-mask flags, then the settings.</summary>
+[StructLayout(LayoutKind.Sequential)]
+public unsafe struct GgmlThreadpoolParams
+{
+    public fixed byte CpuMask[512];
+    public int Threads;
+    public int Priority;
+    public uint Poll;
+    public byte StrictCpu;
+    public byte Paused;
+}
+
 public enum GgmlLogLevel
 {
     None = 0,
