@@ -1,3 +1,4 @@
+using LinearAlign.Engine.Alignment;
 using LinearAlign.Engine.Generation;
 using LinearAlign.Engine.Text;
 
@@ -31,6 +32,30 @@ public sealed class AlignedDecodingOracleTests(EngineFixture fixture)
             maxTokens: 10);
 
         LogitAssert.Close(oracle.AlignedLogits, engineLogits, stepSize);
+        Assert.Equal(Detokenize(oracle.Tokens), result.Text);
+    }
+
+    [Fact]
+    public async Task Normalized_mode_decodes_as_two_separate_contexts_with_the_normalised_update()
+    {
+        const string prompt = "What is the answer to the question";
+        const string principle = "You are a kind and helpful assistant";
+        var engineLogits = new List<float[]>();
+        var request = Requests.Aligned(prompt, principle, 8f, maxTokens: 10) with
+        {
+            Mode = AlignmentMode.Normalized,
+            LogitsObserver = l => engineLogits.Add(l.ToArray()),
+        };
+
+        var result = await fixture.Engine.Submit(request).Completion;
+        var oracle = new SeparateContextsOracle(fixture.Model).Decode(
+            fixture.Model.Tokenize(PromptBuilder.WithPrinciple(prompt, principle)),
+            fixture.Model.Tokenize(prompt),
+            8f,
+            maxTokens: 10,
+            normalized: true);
+
+        LogitAssert.Close(oracle.AlignedLogits, engineLogits, 8f);
         Assert.Equal(Detokenize(oracle.Tokens), result.Text);
     }
 

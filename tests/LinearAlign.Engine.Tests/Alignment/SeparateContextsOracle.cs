@@ -6,13 +6,14 @@ namespace LinearAlign.Engine.Tests.Alignment;
 
 /// <summary>
 /// An independent reference for aligned greedy decoding: two SEPARATE contexts with one sequence each, decoded
-/// one after the other, and the update written out plainly: aligned[i] = W[i] + s * (W[i] - U[i]).
+/// one after the other, and the update written out plainly: aligned[i] = W[i] + s * (W[i] - U[i]), or with the
+/// difference divided by its Euclidean norm for the normalized mode.
 /// </summary>
 public sealed unsafe class SeparateContextsOracle(LlamaModel model)
 {
     public sealed record Trace(IReadOnlyList<int> Tokens, IReadOnlyList<float[]> AlignedLogits);
 
-    public Trace Decode(int[] promptWith, int[] promptWithout, float stepSize, int maxTokens)
+    public Trace Decode(int[] promptWith, int[] promptWithout, float stepSize, int maxTokens, bool normalized = false)
     {
         using var with = NewContext();
         using var without = NewContext();
@@ -24,11 +25,21 @@ public sealed unsafe class SeparateContextsOracle(LlamaModel model)
         var logitsWithout = DecodeTokens(without, promptWithout, 0);
         while (true)
         {
+            var scale = stepSize;
+            if (normalized)
+            {
+                double squares = 0;
+                for (var i = 0; i < vocabulary; i++)
+                {
+                    squares += (double)(logitsWith[i] - logitsWithout[i]) * (logitsWith[i] - logitsWithout[i]);
+                }
+                scale = (float)(stepSize / Math.Sqrt(squares));
+            }
             var aligned = new float[vocabulary];
             var best = 0;
             for (var i = 0; i < vocabulary; i++)
             {
-                aligned[i] = logitsWith[i] + stepSize * (logitsWith[i] - logitsWithout[i]);
+                aligned[i] = logitsWith[i] + scale * (logitsWith[i] - logitsWithout[i]);
                 if (aligned[i] > aligned[best])
                 {
                     best = i;
