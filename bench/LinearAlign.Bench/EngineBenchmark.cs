@@ -79,6 +79,8 @@ public static class EngineBenchmark
             alignedTtftUnshared.Add((await MeasureAsync(unshared, chat with { Principle = Principle, StepSize = 2f })).TimeToFirstTokenMs);
         }
 
+        var plainAllocation = await AllocatedPerTokenAsync(shared, decodePrompt);
+        var alignedAllocation = await AllocatedPerTokenAsync(shared, decodePrompt with { Principle = Principle, StepSize = 2f });
         var updateMicroseconds = MeasureUpdate(model.VocabularySize);
         var principleTokens = model.Tokenize(Principle).Length;
         var chatTokens = shared.Prompts.Tokenize(shared.Prompts.RenderChat(chat.Messages!)).Length;
@@ -107,6 +109,8 @@ public static class EngineBenchmark
             ["ttft_ms_plain"] = plainTtft,
             ["ttft_ms_aligned_shared_prefix"] = alignedTtft,
             ["ttft_ms_aligned_no_sharing"] = alignedTtftUnshared,
+            ["inference_thread_bytes_per_token_plain"] = plainAllocation,
+            ["inference_thread_bytes_per_token_aligned"] = alignedAllocation,
             ["update_us_per_step"] = updateMicroseconds,
             ["update_share_of_aligned_step"] = updateMicroseconds / 1000 / alignedStepMs,
         };
@@ -123,6 +127,7 @@ public static class EngineBenchmark
         Console.WriteLine($"| TTFT plain, {chatTokens}-token chat prompt (ms) | {Statistics.Spread(plainTtft, "F0")} |");
         Console.WriteLine($"| TTFT aligned, {principleTokens}-token principle, shared prefix (ms) | {Statistics.Spread(alignedTtft, "F0")} |");
         Console.WriteLine($"| TTFT aligned, no prefix sharing (ms) | {Statistics.Spread(alignedTtftUnshared, "F0")} |");
+        Console.WriteLine($"| bytes allocated on the inference thread per generated token, plain / aligned | {plainAllocation:F1} / {alignedAllocation:F1} |");
         Console.WriteLine($"| alignment update per step (µs, vocabulary {model.VocabularySize}) | {updateMicroseconds:F1} ({updateMicroseconds / 10 / alignedStepMs:F2}% of an aligned step) |");
 
         if (arguments.Optional("json") is { } json)
@@ -149,6 +154,24 @@ public static class EngineBenchmark
         var first = firstTokenMs ?? totalMs;
         var decodeTokensPerSecond = tokens > 1 ? (tokens - 1) / ((totalMs - first) / 1000) : 0;
         return new Measurement(first, decodeTokensPerSecond);
+    }
+
+    /// <summary>
+    /// Managed bytes the inference thread allocates per generated token: the difference between a long and a short
+    /// run of the same request, so per-request costs (sampler chains, buffers, the result) cancel out.
+    /// </summary>
+    private static async Task<double> AllocatedPerTokenAsync(InferenceEngine engine, GenerationRequest request)
+    {
+        async Task<long> AllocatedDuringAsync(int tokens)
+        {
+            var before = await engine.InspectAsync(_ => GC.GetAllocatedBytesForCurrentThread());
+            await engine.Submit(request with { MaxTokens = tokens }).Completion;
+            return await engine.InspectAsync(_ => GC.GetAllocatedBytesForCurrentThread()) - before;
+        }
+
+        var shortRun = await AllocatedDuringAsync(8);
+        var longRun = await AllocatedDuringAsync(8 + 120);
+        return (longRun - shortRun) / 120.0;
     }
 
     private static double MeasureUpdate(int vocabularySize)

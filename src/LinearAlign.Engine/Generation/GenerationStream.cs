@@ -1,20 +1,23 @@
+using System.Buffers;
 using System.Runtime.CompilerServices;
-using System.Text;
 using System.Threading.Channels;
 
 namespace LinearAlign.Engine.Generation;
 
 /// <summary>
-/// The output of one request, written by the inference thread and read by the caller. Writes append to a
-/// buffer and raise a coalescing signal, so the inference thread never waits for, nor allocates for, a reader.
+/// The output of one request, written by the inference thread and read by the caller. The inference thread only
+/// copies text into a pooled buffer and raises a coalescing signal: it never waits for a reader, and allocates
+/// nothing per token. Strings are made on the reader's side.
 /// </summary>
 public sealed class GenerationStream
 {
     private readonly Lock _gate = new();
-    private readonly StringBuilder _text = new();
     private readonly Channel<bool> _signal = Channel.CreateBounded<bool>(
         new BoundedChannelOptions(1) { FullMode = BoundedChannelFullMode.DropWrite, SingleReader = true, SingleWriter = true });
-    private readonly TaskCompletionSource<GenerationResult> _completion = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private readonly TaskCompletionSource<FinishReason> _finished = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private char[] _text = ArrayPool<char>.Shared.Rent(512);
+    private int _length;
+    private string? _finalText;
     private int _tokens;
     private int _readChars;
     private int _readTokens;
@@ -23,6 +26,11 @@ public sealed class GenerationStream
     {
         PromptTokens = promptTokens;
         Alignment = alignment;
+        Completion = _finished.Task.ContinueWith(
+            finished => Result(finished.GetAwaiter().GetResult()),
+            CancellationToken.None,
+            TaskContinuationOptions.RunContinuationsAsynchronously,
+            TaskScheduler.Default);
     }
 
     public int PromptTokens { get; }
@@ -30,28 +38,27 @@ public sealed class GenerationStream
     public AppliedAlignment? Alignment { get; }
 
     /// <summary>Completes with the whole result, or faults with the error that ended the request.</summary>
-    public Task<GenerationResult> Completion => _completion.Task;
+    public Task<GenerationResult> Completion { get; }
 
     /// <summary>Yields text as it is generated; ends when the request finishes (throws if it failed).</summary>
     public async IAsyncEnumerable<GenerationDelta> ReadDeltasAsync([EnumeratorCancellation] CancellationToken cancellationToken = default)
     {
         while (true)
         {
-            var done = _completion.Task.IsCompleted;
+            var done = _finished.Task.IsCompleted;
             if (TryTakeDelta(out var delta))
             {
                 yield return delta;
             }
             if (done)
             {
-                await _completion.Task.ConfigureAwait(false);
+                await _finished.Task.ConfigureAwait(false);
                 yield break;
             }
-            if (!await _signal.Reader.WaitToReadAsync(cancellationToken).ConfigureAwait(false))
+            if (await _signal.Reader.WaitToReadAsync(cancellationToken).ConfigureAwait(false))
             {
-                continue;
+                _signal.Reader.TryRead(out _);
             }
-            _signal.Reader.TryRead(out _);
         }
     }
 
@@ -59,50 +66,59 @@ public sealed class GenerationStream
     {
         lock (_gate)
         {
-            _text.Append(text);
+            if (_length + text.Length > _text.Length)
+            {
+                var larger = ArrayPool<char>.Shared.Rent(Math.Max(_text.Length * 2, _length + text.Length));
+                _text.AsSpan(0, _length).CopyTo(larger);
+                ArrayPool<char>.Shared.Return(_text);
+                _text = larger;
+            }
+            text.CopyTo(_text.AsSpan(_length));
+            _length += text.Length;
             _tokens += tokens;
         }
         _signal.Writer.TryWrite(true);
     }
 
-    internal void CountToken()
-    {
-        lock (_gate)
-        {
-            _tokens++;
-        }
-    }
-
     internal void Complete(FinishReason reason)
     {
-        string text;
-        int tokens;
-        lock (_gate)
-        {
-            text = _text.ToString();
-            tokens = _tokens;
-        }
-        _completion.TrySetResult(new GenerationResult(text, reason, new GenerationUsage(PromptTokens, tokens), Alignment));
+        _finished.TrySetResult(reason);
         _signal.Writer.TryComplete();
     }
 
     internal void Fail(Exception error)
     {
-        _completion.TrySetException(error);
+        _finished.TrySetException(error);
         _signal.Writer.TryComplete();
+    }
+
+    /// <summary>Runs on the thread pool once the request ended: makes the final string and gives the buffer back.</summary>
+    private GenerationResult Result(FinishReason reason)
+    {
+        lock (_gate)
+        {
+            _finalText = new string(_text, 0, _length);
+            ArrayPool<char>.Shared.Return(_text);
+            _text = [];
+            return new GenerationResult(_finalText, reason, new GenerationUsage(PromptTokens, _tokens), Alignment);
+        }
     }
 
     private bool TryTakeDelta(out GenerationDelta delta)
     {
         lock (_gate)
         {
-            if (_text.Length == _readChars && _tokens == _readTokens)
+            var length = _finalText?.Length ?? _length;
+            if (length == _readChars && _tokens == _readTokens)
             {
                 delta = default;
                 return false;
             }
-            delta = new GenerationDelta(_text.ToString(_readChars, _text.Length - _readChars), _tokens - _readTokens);
-            _readChars = _text.Length;
+            var text = _finalText is null
+                ? new string(_text, _readChars, length - _readChars)
+                : _finalText[_readChars..];
+            delta = new GenerationDelta(text, _tokens - _readTokens);
+            _readChars = length;
             _readTokens = _tokens;
             return true;
         }

@@ -1,0 +1,39 @@
+using LinearAlign.Engine.Generation;
+
+namespace LinearAlign.Engine.Tests.Scheduling;
+
+/// <summary>The inference thread allocates nothing per generated token: sampling, the update, detokenizing and output use reused buffers.</summary>
+[Collection(EngineCollection.Name)]
+public sealed class AllocationTests(EngineFixture fixture)
+{
+    private static readonly Dictionary<int, float> NoEndOfGeneration = new() { [2] = -100f, [4] = -100f };
+
+    private async Task<long> AllocatedOnInferenceThreadAsync(GenerationRequest request, int tokens)
+    {
+        var before = await fixture.Engine.InspectAsync(_ => GC.GetAllocatedBytesForCurrentThread());
+        await fixture.Engine.Submit(request with { MaxTokens = tokens }).Completion;
+        return await fixture.Engine.InspectAsync(_ => GC.GetAllocatedBytesForCurrentThread()) - before;
+    }
+
+    [Theory]
+    [InlineData(null, 1f)]
+    [InlineData(null, 0f)]
+    [InlineData("Be kind", 1f)]
+    [InlineData("Be kind", 0f)]
+    public async Task A_longer_generation_allocates_no_more_on_the_inference_thread(string? principle, float temperature)
+    {
+        var request = new GenerationRequest
+        {
+            Prompt = "What is the answer to the question",
+            Principle = principle,
+            Sampling = new() { Temperature = temperature, TopP = 0.9f, Seed = 3, LogitBias = NoEndOfGeneration },
+            Stop = ["never appears"],
+        };
+        await AllocatedOnInferenceThreadAsync(request, 8);
+
+        var shortRun = await AllocatedOnInferenceThreadAsync(request, 8);
+        var longRun = await AllocatedOnInferenceThreadAsync(request, 8 + 200);
+
+        Assert.True(longRun - shortRun < 200, $"200 more tokens allocated {longRun - shortRun} more bytes on the inference thread");
+    }
+}
