@@ -18,8 +18,6 @@ public static class LlamaRuntime
     private static readonly Lock Gate = new();
     private static string? s_directory;
 
-    public static string? LibraryDirectory => s_directory;
-
     /// <summary>The backend the build fetched libraries for (cpu, or cuda with -p:LlamaNativeBackend=cuda).</summary>
     public static string BuiltBackend { get; } =
         typeof(LlamaRuntime).Assembly.GetCustomAttributes<AssemblyMetadataAttribute>().Single(a => a.Key == "LlamaNativeBackend").Value ?? "cpu";

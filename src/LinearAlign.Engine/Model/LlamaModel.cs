@@ -69,8 +69,7 @@ public sealed unsafe class LlamaModel : IDisposable
             LlamaApi.ModelTrainingContextLength(handle),
             LlamaApi.ModelEmbeddingLength(handle),
             LlamaApi.ModelLayerCount(handle),
-            LlamaApi.VocabTokenCount(vocab),
-            LlamaApi.ModelChatTemplate(handle, null) != 0);
+            LlamaApi.VocabTokenCount(vocab));
         return new LlamaModel(handle, info);
     }
 

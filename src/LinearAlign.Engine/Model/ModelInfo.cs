@@ -11,5 +11,4 @@ public sealed record ModelInfo(
     int TrainingContextLength,
     int EmbeddingLength,
     int LayerCount,
-    int VocabularySize,
-    bool HasChatTemplate);
+    int VocabularySize);

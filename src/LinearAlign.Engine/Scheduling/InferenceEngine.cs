@@ -43,9 +43,6 @@ public sealed class InferenceEngine : IAsyncDisposable
 
     public PromptBuilder Prompts { get; }
 
-    /// <summary>Requests accepted but not yet holding sequences.</summary>
-    public int QueuedRequests => _queue.Waiting;
-
     /// <summary>Creates the context on a new inference thread and starts the loop.</summary>
     public static async Task<InferenceEngine> StartAsync(
         LlamaModel model, ModelOptions modelOptions, EngineOptions engineOptions, AlignmentOptions alignmentOptions, ILogger logger)

@@ -16,9 +16,6 @@ internal sealed class WorkQueue(int capacity)
     private readonly ConcurrentQueue<Action<SafeLlamaContextHandle>> _inspections = new();
     private int _waiting;
 
-    /// <summary>Requests accepted but not yet holding sequences.</summary>
-    public int Waiting => Volatile.Read(ref _waiting);
-
     public void Enqueue(PendingRequest request)
     {
         if (Interlocked.Increment(ref _waiting) > capacity)

@@ -17,9 +17,6 @@ public static unsafe partial class LlamaApi
     [LibraryImport(Lib, EntryPoint = "llama_print_system_info")]
     public static partial nint PrintSystemInfo();
 
-    [LibraryImport(Lib, EntryPoint = "llama_max_parallel_sequences")]
-    public static partial nuint MaxParallelSequences();
-
     // Model
 
     [LibraryImport(Lib, EntryPoint = "llama_model_default_params")]
@@ -67,12 +64,6 @@ public static unsafe partial class LlamaApi
     [return: MarshalAs(UnmanagedType.U1)]
     public static partial bool VocabIsEndOfGeneration(nint vocab, int token);
 
-    [LibraryImport(Lib, EntryPoint = "llama_vocab_bos")]
-    public static partial int VocabBos(nint vocab);
-
-    [LibraryImport(Lib, EntryPoint = "llama_vocab_eos")]
-    public static partial int VocabEos(nint vocab);
-
     [LibraryImport(Lib, EntryPoint = "llama_vocab_get_text")]
     public static partial nint VocabTokenText(nint vocab, int token);
 
@@ -102,20 +93,8 @@ public static unsafe partial class LlamaApi
     [LibraryImport(Lib, EntryPoint = "llama_free")]
     public static partial void ContextFree(nint context);
 
-    [LibraryImport(Lib, EntryPoint = "llama_n_ctx")]
-    public static partial uint ContextSize(SafeLlamaContextHandle context);
-
-    [LibraryImport(Lib, EntryPoint = "llama_n_batch")]
-    public static partial uint ContextBatchSize(SafeLlamaContextHandle context);
-
-    [LibraryImport(Lib, EntryPoint = "llama_n_seq_max")]
-    public static partial uint ContextMaxSequences(SafeLlamaContextHandle context);
-
     [LibraryImport(Lib, EntryPoint = "llama_get_memory")]
     public static partial nint GetMemory(SafeLlamaContextHandle context);
-
-    [LibraryImport(Lib, EntryPoint = "llama_memory_clear")]
-    public static partial void MemoryClear(nint memory, [MarshalAs(UnmanagedType.U1)] bool data);
 
     [LibraryImport(Lib, EntryPoint = "llama_memory_seq_rm")]
     [return: MarshalAs(UnmanagedType.U1)]

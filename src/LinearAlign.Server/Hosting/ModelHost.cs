@@ -73,6 +73,7 @@ public sealed class ModelHost(
             ? LlamaRuntime.DefaultLibraryDirectory
             : options.NativeLibraryPath;
         LlamaRuntime.Initialize(nativeDirectory, loggerFactory.CreateLogger("LinearAlign.Native.llama.cpp"));
+        _logger.LogInformation("llama.cpp v0.5.0 from {Directory}: {SystemInfo}", nativeDirectory, LlamaRuntime.SystemInfo().Trim());
         foreach (var device in LlamaRuntime.Devices())
         {
             _logger.LogInformation(
