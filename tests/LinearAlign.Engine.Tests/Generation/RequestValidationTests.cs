@@ -87,7 +87,7 @@ public sealed class RequestValidationTests(EngineFixture fixture)
 
         var result = await fixture.Engine.Submit(Requests.Plain(prompt, maxTokens: 100) with
         {
-            Sampling = Requests.Greedy with { LogitBias = new Dictionary<int, float> { [2] = -100f, [4] = -100f } },
+            Sampling = Requests.Greedy with { LogitBias = Requests.NoEndOfGeneration },
         }).Completion;
 
         Assert.Equal(FinishReason.Length, result.FinishReason);

@@ -6,14 +6,13 @@ namespace LinearAlign.Engine.Tests.Sampling;
 [Collection(EngineCollection.Name)]
 public sealed class SamplingTests(EngineFixture fixture)
 {
-    private static readonly Dictionary<int, float> NoEndOfGeneration = new() { [2] = -100f, [4] = -100f };
 
     private static GenerationRequest Sampled(uint seed, string? principle = null) => new()
     {
         Prompt = "What is the answer to the question",
         Principle = principle,
         StepSize = 2f,
-        Sampling = new SamplingParameters { Temperature = 1f, TopP = 0.95f, Seed = seed, LogitBias = NoEndOfGeneration },
+        Sampling = new SamplingParameters { Temperature = 1f, TopP = 0.95f, Seed = seed, LogitBias = Requests.NoEndOfGeneration },
         MaxTokens = 16,
     };
 
@@ -54,13 +53,13 @@ public sealed class SamplingTests(EngineFixture fixture)
     {
         var unstopped = await fixture.Engine.Submit(Requests.Plain("What is the answer to the question", 20) with
         {
-            Sampling = Requests.Greedy with { LogitBias = NoEndOfGeneration },
+            Sampling = Requests.Greedy with { LogitBias = Requests.NoEndOfGeneration },
         }).Completion;
         var stop = unstopped.Text.Substring(unstopped.Text.Length / 2, 3);
 
         var stopped = await fixture.Engine.Submit(Requests.Plain("What is the answer to the question", 20) with
         {
-            Sampling = Requests.Greedy with { LogitBias = NoEndOfGeneration },
+            Sampling = Requests.Greedy with { LogitBias = Requests.NoEndOfGeneration },
             Stop = [stop],
         }).Completion;
 
@@ -99,7 +98,7 @@ public sealed class SamplingTests(EngineFixture fixture)
     public async Task Frequency_and_presence_penalties_stop_a_favoured_token_from_repeating()
     {
         var favoured = fixture.Model.Tokenize("kind")[^1];
-        var bias = new Dictionary<int, float>(NoEndOfGeneration) { [favoured] = 20f };
+        var bias = new Dictionary<int, float>(Requests.NoEndOfGeneration) { [favoured] = 20f };
         var piece = fixture.Model.TokenText(favoured).Replace('▁', ' ');
 
         var repeated = await fixture.Engine.Submit(Requests.Plain("What is it", 6) with

@@ -6,7 +6,6 @@ namespace LinearAlign.Engine.Tests.Scheduling;
 [Collection(EngineCollection.Name)]
 public sealed class AllocationTests(EngineFixture fixture)
 {
-    private static readonly Dictionary<int, float> NoEndOfGeneration = new() { [2] = -100f, [4] = -100f };
 
     private async Task<long> AllocatedOnInferenceThreadAsync(GenerationRequest request, int tokens)
     {
@@ -26,7 +25,7 @@ public sealed class AllocationTests(EngineFixture fixture)
         {
             Prompt = "What is the answer to the question",
             Principle = principle,
-            Sampling = new() { Temperature = temperature, TopP = 0.9f, Seed = 3, LogitBias = NoEndOfGeneration },
+            Sampling = new() { Temperature = temperature, TopP = 0.9f, Seed = 3, LogitBias = Requests.NoEndOfGeneration },
             Stop = ["never appears"],
         };
         await AllocatedOnInferenceThreadAsync(request, 8);

@@ -19,8 +19,6 @@ public sealed class ConcurrencyTests(EngineFixture fixture)
         Requests.Aligned("What is it", "Be kind to the user", -2f),
     ];
 
-    /// <summary>Stops end-of-generation tokens from ending a stream early, so a request runs until cancelled or max_tokens.</summary>
-    private static readonly Dictionary<int, float> NoEndOfGeneration = new() { [2] = -100f, [4] = -100f };
 
     [Fact]
     public async Task Eight_simultaneous_mixed_requests_give_the_same_greedy_outputs_as_alone()
@@ -45,7 +43,7 @@ public sealed class ConcurrencyTests(EngineFixture fixture)
         var cancellations = Mixed.Select(_ => new CancellationTokenSource()).ToArray();
         var streams = Mixed
             .Select((request, i) => fixture.Engine.Submit(
-                request with { MaxTokens = i % 2 == 0 ? 700 : 60, Sampling = request.Sampling with { LogitBias = NoEndOfGeneration } },
+                request with { MaxTokens = i % 2 == 0 ? 700 : 60, Sampling = request.Sampling with { LogitBias = Requests.NoEndOfGeneration } },
                 cancellations[i].Token))
             .ToArray();
 
@@ -71,7 +69,7 @@ public sealed class ConcurrencyTests(EngineFixture fixture)
         using var stop = new CancellationTokenSource();
         var longRequest = Requests.Aligned("What is it", "Be kind", 2f, maxTokens: 500) with
         {
-            Sampling = Requests.Greedy with { LogitBias = NoEndOfGeneration },
+            Sampling = Requests.Greedy with { LogitBias = Requests.NoEndOfGeneration },
         };
 
         var running = engine.Submit(longRequest, stop.Token);
