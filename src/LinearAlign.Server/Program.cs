@@ -2,23 +2,44 @@ using LinearAlign.Engine.Model;
 using LinearAlign.Engine.Options;
 using LinearAlign.Server.Endpoints;
 using LinearAlign.Server.Hosting;
+using LinearAlign.Server.Options;
+using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.Extensions.Options;
 
 // The root appsettings.json is copied beside the binaries; reading it from there makes `dotnet run --project` and a published app behave alike.
 var builder = WebApplication.CreateBuilder(new WebApplicationOptions { Args = args, ContentRootPath = AppContext.BaseDirectory });
+builder.Configuration.AddServerEnvironmentVariables();
+builder.Logging.UseSerilog(builder.Configuration);
 
 builder.Services.AddOptions<ModelOptions>().BindConfiguration(ModelOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
 builder.Services.AddOptions<EngineOptions>().BindConfiguration(EngineOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
 builder.Services.AddOptions<AlignmentOptions>().BindConfiguration(AlignmentOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
+builder.Services.AddOptions<ServerOptions>().BindConfiguration(ServerOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
+builder.Services.AddOptions<KestrelServerOptions>().Configure<IOptions<ServerOptions>>((kestrel, server) =>
+    kestrel.Limits.MaxRequestBodySize = server.Value.MaxRequestBytes);
+// The host waits for hosted services past the drain window, so the engine can finish cancelling what is left.
+builder.Services.AddOptions<HostOptions>().Configure<IOptions<ServerOptions>>((host, server) =>
+    host.ShutdownTimeout = server.Value.ShutdownTimeout + TimeSpan.FromSeconds(10));
+
+builder.Services.ConfigureHttpJsonOptions(json => ServerJson.Configure(json.SerializerOptions));
+builder.Services.AddServerCors(builder.Configuration);
+builder.Services.AddServerOpenApi();
 builder.Services.AddHttpClient<ModelDownloader>(client => client.Timeout = Timeout.InfiniteTimeSpan);
 builder.Services.AddSingleton<ModelHost>();
 builder.Services.AddHostedService(services => services.GetRequiredService<ModelHost>());
 
 var app = builder.Build();
+app.UseServerErrorBodies();
+app.UseMiddleware<RequestLoggingMiddleware>();
+app.UseServerCors();
+app.MapServerOpenApi();
 app.MapHealthEndpoints();
-var v1 = app.MapGroup("/v1");
+
+var api = app.MapGroup("").AddEndpointFilter<ApiKeyFilter>().AddEndpointFilter<ModelReadyFilter>();
+var v1 = api.MapGroup("/v1");
 v1.MapCompletionEndpoints();
 v1.MapModelEndpoints();
+api.MapTokenizeEndpoints();
 
 try
 {
@@ -26,6 +47,7 @@ try
     _ = app.Services.GetRequiredService<IOptions<ModelOptions>>().Value;
     _ = app.Services.GetRequiredService<IOptions<EngineOptions>>().Value;
     _ = app.Services.GetRequiredService<IOptions<AlignmentOptions>>().Value;
+    _ = app.Services.GetRequiredService<IOptions<ServerOptions>>().Value;
     await app.RunAsync();
 }
 catch (OptionsValidationException e)
@@ -34,7 +56,7 @@ catch (OptionsValidationException e)
     {
         app.Logger.LogCritical("Invalid configuration: {Failure}", failure);
     }
-    // Disposing flushes the console logger, whose queue would otherwise die with the process.
+    // Disposing flushes the loggers, whose output would otherwise die with the process.
     await app.DisposeAsync();
     return 2;
 }

@@ -75,8 +75,8 @@ public sealed unsafe class LlamaModel : IDisposable
 
     public bool IsEndOfGeneration(int token) => LlamaApi.VocabIsEndOfGeneration(_vocab, token);
 
-    /// <summary>Tokenizes text, adding the model's special tokens (BOS) and parsing special-token text such as &lt;|im_start|&gt;.</summary>
-    public int[] Tokenize(string text)
+    /// <summary>Tokenizes text, adding the model's special tokens (BOS) unless told not to, and parsing special-token text such as &lt;|im_start|&gt;.</summary>
+    public int[] Tokenize(string text, bool addSpecial = true)
     {
         var utf8 = Encoding.UTF8.GetBytes(text);
         var tokens = new int[utf8.Length + 8];
@@ -87,7 +87,7 @@ public sealed unsafe class LlamaModel : IDisposable
                 int count;
                 fixed (int* tokenPointer = tokens)
                 {
-                    count = LlamaApi.Tokenize(_vocab, textPointer, utf8.Length, tokenPointer, tokens.Length, addSpecial: true, parseSpecial: true);
+                    count = LlamaApi.Tokenize(_vocab, textPointer, utf8.Length, tokenPointer, tokens.Length, addSpecial, parseSpecial: true);
                 }
                 if (count >= 0)
                 {
@@ -104,14 +104,35 @@ public sealed unsafe class LlamaModel : IDisposable
 
     /// <summary>
     /// Writes the UTF-8 bytes of one token's text into <paramref name="destination"/> and returns how many were
-    /// written, or the negated size needed when it is too small. Control tokens render as nothing.
+    /// written, or the negated size needed when it is too small. Control tokens render as nothing unless
+    /// <paramref name="renderSpecial"/> asks for their text.
     /// </summary>
-    public int TokenToPiece(int token, Span<byte> destination)
+    public int TokenToPiece(int token, Span<byte> destination, bool renderSpecial = false)
     {
         fixed (byte* buffer = destination)
         {
-            return LlamaApi.TokenToPiece(_vocab, token, buffer, destination.Length, leftStrip: 0, special: false);
+            return LlamaApi.TokenToPiece(_vocab, token, buffer, destination.Length, leftStrip: 0, special: renderSpecial);
         }
+    }
+
+    /// <summary>The UTF-8 bytes of <paramref name="tokens"/>' text, special tokens included, as one byte sequence.</summary>
+    public byte[] Detokenize(ReadOnlySpan<int> tokens)
+    {
+        var bytes = new List<byte>(tokens.Length * 4);
+        Span<byte> piece = stackalloc byte[256];
+        foreach (var token in tokens)
+        {
+            var length = TokenToPiece(token, piece, renderSpecial: true);
+            if (length < 0)
+            {
+                var large = new byte[-length];
+                length = TokenToPiece(token, large, renderSpecial: true);
+                bytes.AddRange(large.AsSpan(0, length));
+                continue;
+            }
+            bytes.AddRange(piece[..length]);
+        }
+        return bytes.ToArray();
     }
 
     public string TokenText(int token) => LlamaApi.Utf8String(LlamaApi.VocabTokenText(_vocab, token)) ?? string.Empty;

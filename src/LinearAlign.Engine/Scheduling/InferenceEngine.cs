@@ -24,6 +24,9 @@ public sealed class InferenceEngine : IAsyncDisposable
     private readonly TaskCompletionSource _started = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly TaskCompletionSource _stopped = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly Thread _thread;
+    private readonly TaskCompletionSource _drained = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private int _outstanding;
+    private int _admissionClosed;
 
     private InferenceEngine(LlamaModel model, ModelOptions modelOptions, EngineOptions engineOptions, AlignmentOptions alignmentOptions, ILogger logger)
     {
@@ -65,12 +68,52 @@ public sealed class InferenceEngine : IAsyncDisposable
     public GenerationStream Submit(GenerationRequest request, CancellationToken cancellationToken = default)
     {
         var pending = _planner.Plan(request, cancellationToken);
-        if (_stopping.IsCancellationRequested)
+        // Counted before the check, so that a drain which sees no outstanding request can trust no request slips in.
+        Interlocked.Increment(ref _outstanding);
+        try
         {
-            throw WorkQueue.ShuttingDown();
+            if (Volatile.Read(ref _admissionClosed) != 0 || _stopping.IsCancellationRequested)
+            {
+                throw WorkQueue.ShuttingDown();
+            }
+            _queue.Enqueue(pending);
         }
-        _queue.Enqueue(pending);
+        catch
+        {
+            Finished();
+            throw;
+        }
+        pending.Output.Completion.ContinueWith(
+            static (_, engine) => ((InferenceEngine)engine!).Finished(), this, CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
         return pending.Output;
+    }
+
+    /// <summary>New requests are refused (<see cref="EngineErrorCode.ShuttingDown"/>); queued and running ones go on.</summary>
+    public void StopAdmitting()
+    {
+        Interlocked.Exchange(ref _admissionClosed, 1);
+        if (Volatile.Read(ref _outstanding) == 0)
+        {
+            _drained.TrySetResult();
+        }
+    }
+
+    /// <summary>Stops admitting and completes when every accepted request has finished.</summary>
+    public Task DrainAsync(CancellationToken cancellationToken)
+    {
+        StopAdmitting();
+        return _drained.Task.WaitAsync(cancellationToken);
+    }
+
+    /// <summary>Requests accepted and not yet finished, queued or running.</summary>
+    public int OutstandingRequests => Volatile.Read(ref _outstanding);
+
+    private void Finished()
+    {
+        if (Interlocked.Decrement(ref _outstanding) == 0 && Volatile.Read(ref _admissionClosed) != 0)
+        {
+            _drained.TrySetResult();
+        }
     }
 
     /// <summary>Runs <paramref name="inspect"/> on the inference thread between steps (diagnostics and tests).</summary>

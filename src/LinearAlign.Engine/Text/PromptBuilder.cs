@@ -1,3 +1,4 @@
+using LinearAlign.Engine.Generation;
 using LinearAlign.Engine.Model;
 
 namespace LinearAlign.Engine.Text;
@@ -60,8 +61,10 @@ public sealed class PromptBuilder
     {
         var pairs = messages.Select(m => (m.Role, m.Content)).ToList();
         return _model.ApplyChatTemplate(_modelTemplateWorks ? null : _fallbackTemplate, pairs, addAssistantPrompt: true)
-            ?? throw new InvalidOperationException("The chat template could not render these messages.");
+            ?? throw EngineException.Invalid("messages", "The model's chat template could not render these messages.");
     }
 
-    public int[] Tokenize(string text) => _model.Tokenize(text);
+    public int[] Tokenize(string text, bool addSpecial = true) => _model.Tokenize(text, addSpecial);
+
+    public byte[] Detokenize(ReadOnlySpan<int> tokens) => _model.Detokenize(tokens);
 }

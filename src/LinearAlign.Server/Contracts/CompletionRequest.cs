@@ -1,45 +1,21 @@
+using System.ComponentModel;
 using System.Text.Json.Serialization;
 
 namespace LinearAlign.Server.Contracts;
 
-/// <summary>POST /v1/completions, with the linear alignment extensions "principle", "step_size" and "alignment_mode".</summary>
-public sealed record CompletionRequest
+/// <summary>POST /v1/completions: raw text continuation.</summary>
+public sealed record CompletionRequest : GenerationBody
 {
-    public string? Model { get; init; }
-
+    [Description("The text to continue: a string, or an array of strings for one completion each (times n).")]
     [JsonConverter(typeof(StringOrArrayConverter))]
     public IReadOnlyList<string>? Prompt { get; init; }
 
-    public int? MaxTokens { get; init; }
+    [Description("Not supported: echoing the prompt. false or absent only.")]
+    public bool? Echo { get; init; }
 
-    public float? Temperature { get; init; }
+    [Description("Not supported: text after the completion (insertion). Absent only.")]
+    public string? Suffix { get; init; }
 
-    public float? TopP { get; init; }
-
-    public int? TopK { get; init; }
-
-    public float? MinP { get; init; }
-
-    public long? Seed { get; init; }
-
-    [JsonConverter(typeof(StringOrArrayConverter))]
-    public IReadOnlyList<string>? Stop { get; init; }
-
-    public float? PresencePenalty { get; init; }
-
-    public float? FrequencyPenalty { get; init; }
-
-    public float? RepeatPenalty { get; init; }
-
-    public Dictionary<string, float>? LogitBias { get; init; }
-
-    public bool? Stream { get; init; }
-
-    public int? N { get; init; }
-
-    public string? Principle { get; init; }
-
-    public float? StepSize { get; init; }
-
-    public string? AlignmentMode { get; init; }
+    [Description("Not supported beyond best_of = n.")]
+    public int? BestOf { get; init; }
 }

@@ -1,127 +1,128 @@
-using System.Threading.Channels;
 using LinearAlign.Engine.Generation;
 using LinearAlign.Engine.Scheduling;
 using LinearAlign.Server.Contracts;
 using LinearAlign.Server.Hosting;
+using LinearAlign.Server.Options;
+using Microsoft.Extensions.Options;
 
 namespace LinearAlign.Server.Endpoints;
 
-/// <summary>POST /v1/completions.</summary>
+/// <summary>POST /v1/chat/completions and POST /v1/completions, non-streaming and streaming.</summary>
 public static class CompletionEndpoints
 {
     public static RouteGroupBuilder MapCompletionEndpoints(this RouteGroupBuilder v1)
     {
-        v1.MapPost("/completions", CreateCompletionAsync);
+        v1.MapPost("/chat/completions", (HttpContext http, ModelHost host, IOptions<ServerOptions> options) =>
+                RunAsync<ChatCompletionRequest>(http, host.ReadyEngine, options.Value, RequestMapper.Map, header => new ChatResponseFormat(header), ChatResponseFormat.IdPrefix))
+            .WithName("CreateChatCompletion")
+            .WithSummary("Chat completion, optionally steered toward a principle")
+            .WithDescription("OpenAI's chat completions API. Add 'principle' (and optionally 'step_size', 'alignment_mode') to decode with linear alignment. With stream: true the response is server-sent events ending with data: [DONE].")
+            .Accepts<ChatCompletionRequest>("application/json")
+            .Produces<ChatCompletionResponse>()
+            .Produces<ChatCompletionChunk>(StatusCodes.Status200OK, "text/event-stream")
+            .ProducesGenerationErrors();
+
+        v1.MapPost("/completions", (HttpContext http, ModelHost host, IOptions<ServerOptions> options) =>
+                RunAsync<CompletionRequest>(http, host.ReadyEngine, options.Value, RequestMapper.Map, header => new CompletionResponseFormat(header), CompletionResponseFormat.IdPrefix))
+            .WithName("CreateCompletion")
+            .WithSummary("Text completion, optionally steered toward a principle")
+            .WithDescription("OpenAI's legacy completions API with the same extensions as chat completions.")
+            .Accepts<CompletionRequest>("application/json")
+            .Produces<CompletionResponse>()
+            .Produces<CompletionChunk>(StatusCodes.Status200OK, "text/event-stream")
+            .ProducesGenerationErrors();
         return v1;
     }
 
-    private static async Task<IResult> CreateCompletionAsync(HttpContext http, ModelHost host, CancellationToken cancellationToken)
+    private static RouteHandlerBuilder ProducesGenerationErrors(this RouteHandlerBuilder endpoint) => endpoint
+        .Produces<OpenAiErrorResponse>(StatusCodes.Status400BadRequest)
+        .Produces<OpenAiErrorResponse>(StatusCodes.Status401Unauthorized)
+        .Produces<OpenAiErrorResponse>(StatusCodes.Status413PayloadTooLarge)
+        .Produces<OpenAiErrorResponse>(StatusCodes.Status429TooManyRequests)
+        .Produces<OpenAiErrorResponse>(StatusCodes.Status503ServiceUnavailable);
+
+    private static async Task<IResult> RunAsync<TBody>(
+        HttpContext http,
+        InferenceEngine engine,
+        ServerOptions options,
+        Func<TBody, int, MappedRequest> map,
+        Func<ResponseHeader, IResponseFormat> createFormat,
+        string idPrefix) where TBody : GenerationBody
     {
-        if (host.Engine is not { } engine)
-        {
-            return OpenAiErrors.ModelLoading();
-        }
-        var (request, readError) = await ServerJson.ReadAsync<CompletionRequest>(http.Request, cancellationToken);
+        var (body, readError) = await ServerJson.ReadAsync<TBody>(http.Request, options.MaxRequestBytes, http.RequestAborted);
         if (readError is not null)
         {
             return readError;
         }
-        if (request!.Model is { Length: > 0 } model && model != engine.Model.Alias)
+        if (body!.Model is { Length: > 0 } model && model != engine.Model.Alias)
         {
-            return OpenAiErrors.BadRequest($"The model '{model}' does not exist; this server serves '{engine.Model.Alias}'.", "model", "model_not_found");
+            return OpenAiErrors.ModelNotFound(model, engine.Model.Alias, StatusCodes.Status400BadRequest);
         }
-        using var abandon = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         try
         {
-            var streams = new List<GenerationStream>();
-            foreach (var generation in CompletionRequestMapper.ToGenerationRequests(request))
+            var request = map(body, options.MaxChoices);
+            await using var run = ChoiceRun.Submit(engine, request, http.RequestAborted);
+            var format = createFormat(ResponseHeader.For(idPrefix, engine.Model.Alias, run.Alignment));
+            var log = http.Features.Get<RequestLogFeature>();
+            log?.Aligned = run.Alignment is not null;
+            if (request.Stream)
             {
-                streams.Add(engine.Submit(generation, abandon.Token));
+                return await StreamAsync(http, run, format, request, log);
             }
-
-            if (request.Stream == true)
-            {
-                await StreamAsync(http, engine, streams, cancellationToken);
-                return TypedResults.Empty;
-            }
-            var results = await Task.WhenAll(streams.Select(s => s.Completion));
-            return TypedResults.Json(ToResponse(engine, request, results), ServerJson.Options);
+            var results = await run.CompleteAllAsync();
+            var usage = run.Usage(results);
+            log?.Record(usage);
+            return TypedResults.Json(format.Response(results, usage), ServerJson.Options);
         }
         catch (EngineException e)
         {
             return OpenAiErrors.FromEngine(e, http);
         }
-        finally
-        {
-            // Choices still queued or running when the response ends (one failed, or the client left) must not run on for nobody.
-            await abandon.CancelAsync();
-        }
     }
 
     /// <summary>
-    /// Streams every choice's text as it is generated, choices interleaved in one event stream. A failure after the
-    /// stream has started can no longer change the status code, so it is sent as an error event before [DONE].
+    /// Streams every choice as it is generated, choices interleaved in one event stream. The response starts only
+    /// once the first event is ready, so a request that fails before its first token still gets a JSON error with
+    /// its status code; a failure after that can only end the stream, with an error event before [DONE].
     /// </summary>
-    private static async Task StreamAsync(HttpContext http, InferenceEngine engine, List<GenerationStream> streams, CancellationToken cancellationToken)
+    private static async Task<IResult> StreamAsync(HttpContext http, ChoiceRun run, IResponseFormat format, MappedRequest request, RequestLogFeature? log)
     {
-        var id = $"cmpl-{Guid.NewGuid():N}";
-        var created = DateTimeOffset.UtcNow.ToUnixTimeSeconds();
-        var alignment = ToAlignmentInfo(streams[0].Alignment);
-        var events = Channel.CreateUnbounded<CompletionChunkChoice>(new UnboundedChannelOptions { SingleReader = true });
-        var readers = streams.Select((stream, index) => ReadChoiceAsync(stream, index, events.Writer, cancellationToken)).ToArray();
-        _ = Task.WhenAll(readers).ContinueWith(t => events.Writer.TryComplete(t.Exception?.InnerException), TaskScheduler.Default);
+        var cancellationToken = http.RequestAborted;
+        await using var events = run.ReadEventsAsync(cancellationToken).GetAsyncEnumerator(cancellationToken);
+        var hasEvent = await events.MoveNextAsync();
 
-        ServerSentEvents.Start(http.Response);
+        var response = http.Response;
+        ServerSentEvents.Start(response);
+        var results = new GenerationResult[request.Generations.Count];
         try
         {
-            await foreach (var choice in events.Reader.ReadAllAsync(cancellationToken))
+            foreach (var opening in format.Opening(results.Length))
             {
-                var chunk = new CompletionChunk(id, "text_completion", created, engine.Model.Alias, SystemFingerprint.Value, [choice], alignment);
-                await ServerSentEvents.WriteAsync(http.Response, chunk, cancellationToken);
+                await ServerSentEvents.WriteAsync(response, opening, cancellationToken);
+            }
+            for (; hasEvent; hasEvent = await events.MoveNextAsync())
+            {
+                var (index, text, result) = events.Current;
+                if (result is null)
+                {
+                    await ServerSentEvents.WriteAsync(response, format.Text(index, text), cancellationToken);
+                    continue;
+                }
+                results[index] = result;
+                await ServerSentEvents.WriteAsync(response, format.Finish(index, result.FinishReason), cancellationToken);
+            }
+            var usage = run.Usage(results);
+            log?.Record(usage);
+            if (request.IncludeUsage)
+            {
+                await ServerSentEvents.WriteAsync(response, format.UsageChunk(usage), cancellationToken);
             }
         }
         catch (EngineException e)
         {
-            await ServerSentEvents.WriteAsync(http.Response, new OpenAiErrorResponse(new OpenAiError(e.Message, "server_error", e.Param, null)), cancellationToken);
+            await ServerSentEvents.WriteAsync(response, OpenAiErrors.Body(e), cancellationToken);
         }
-        await ServerSentEvents.WriteDoneAsync(http.Response, cancellationToken);
-    }
-
-    private static async Task ReadChoiceAsync(GenerationStream stream, int index, ChannelWriter<CompletionChunkChoice> events, CancellationToken cancellationToken)
-    {
-        await foreach (var delta in stream.ReadDeltasAsync(cancellationToken))
-        {
-            if (delta.Text.Length > 0)
-            {
-                await events.WriteAsync(new CompletionChunkChoice(index, delta.Text, null, null), cancellationToken);
-            }
-        }
-        var result = await stream.Completion;
-        await events.WriteAsync(new CompletionChunkChoice(index, string.Empty, null, CompletionRequestMapper.WireName(result.FinishReason)), cancellationToken);
-    }
-
-    private static LinearAlignmentInfo? ToAlignmentInfo(AppliedAlignment? alignment) => alignment is null
-        ? null
-        : new LinearAlignmentInfo(alignment.PrincipleTokens, alignment.StepSize, CompletionRequestMapper.WireName(alignment.Mode), alignment.SharedPrefixTokens);
-
-    private static CompletionResponse ToResponse(InferenceEngine engine, CompletionRequest request, GenerationResult[] results)
-    {
-        var choices = results
-            .Select((r, i) => new CompletionChoice(i, r.Text, null, CompletionRequestMapper.WireName(r.FinishReason)))
-            .ToList();
-        var n = request.N ?? 1;
-        // Each prompt's tokens count once, however many choices were drawn from it.
-        var promptTokens = results.Where((_, i) => i % n == 0).Sum(r => r.Usage.PromptTokens);
-        var completionTokens = results.Sum(r => r.Usage.CompletionTokens);
-        var alignment = ToAlignmentInfo(results[0].Alignment);
-        return new CompletionResponse(
-            $"cmpl-{Guid.NewGuid():N}",
-            "text_completion",
-            DateTimeOffset.UtcNow.ToUnixTimeSeconds(),
-            engine.Model.Alias,
-            SystemFingerprint.Value,
-            choices,
-            new Usage(promptTokens, completionTokens, promptTokens + completionTokens),
-            alignment);
+        await ServerSentEvents.WriteDoneAsync(response, cancellationToken);
+        return TypedResults.Empty;
     }
 }

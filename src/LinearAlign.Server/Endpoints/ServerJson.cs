@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Text.Encodings.Web;
 using System.Text.Json;
 using System.Text.Json.Serialization;
@@ -7,25 +8,78 @@ namespace LinearAlign.Server.Endpoints;
 /// <summary>The wire format: snake_case names as in the OpenAI API, nulls omitted unless a contract says otherwise.</summary>
 public static class ServerJson
 {
-    public static readonly JsonSerializerOptions Options = new(JsonSerializerDefaults.Web)
-    {
-        PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower,
-        DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
-        NumberHandling = JsonNumberHandling.Strict,
-        // Responses are JSON for API clients, never embedded in HTML, so quotes and apostrophes need no escaping.
-        Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
-    };
+    public static readonly JsonSerializerOptions Options = Configure(new JsonSerializerOptions(JsonSerializerDefaults.Web));
 
-    /// <summary>Reads a JSON body; a malformed or mistyped body gives a 400 naming the offending field.</summary>
-    public static async Task<(T? Value, IResult? Error)> ReadAsync<T>(HttpRequest request, CancellationToken cancellationToken) where T : class
+    /// <summary>Applies the wire format to <paramref name="options"/>; also used for ASP.NET's own JSON (OpenAPI schemas).</summary>
+    public static JsonSerializerOptions Configure(JsonSerializerOptions options)
     {
-        if (request.ContentLength == 0)
+        options.PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower;
+        options.DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull;
+        options.NumberHandling = JsonNumberHandling.Strict;
+        // Responses are JSON for API clients, never embedded in HTML, so quotes and apostrophes need no escaping.
+        options.Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping;
+        return options;
+    }
+
+    /// <summary>
+    /// Reads a JSON body of at most <paramref name="maxBytes"/>: a larger body gives 413, a malformed or mistyped one
+    /// a 400 naming the offending field. The body is buffered whole, which the limit keeps small.
+    /// </summary>
+    public static async Task<(T? Value, IResult? Error)> ReadAsync<T>(HttpRequest request, long maxBytes, CancellationToken cancellationToken) where T : class
+    {
+        if (request.ContentLength > maxBytes)
         {
-            return (null, OpenAiErrors.BadRequest("The request body is empty; send a JSON object.", null));
+            return (null, OpenAiErrors.PayloadTooLarge(maxBytes));
         }
+        var buffer = ArrayPool<byte>.Shared.Rent((int)Math.Min(request.ContentLength ?? 16 * 1024, maxBytes) + 1);
         try
         {
-            var value = await JsonSerializer.DeserializeAsync<T>(request.Body, Options, cancellationToken);
+            var length = 0;
+            while (true)
+            {
+                if (length == buffer.Length)
+                {
+                    if (length > maxBytes)
+                    {
+                        return (null, OpenAiErrors.PayloadTooLarge(maxBytes));
+                    }
+                    var larger = ArrayPool<byte>.Shared.Rent((int)Math.Min((long)buffer.Length * 2, maxBytes + 1));
+                    buffer.AsSpan(0, length).CopyTo(larger);
+                    ArrayPool<byte>.Shared.Return(buffer);
+                    buffer = larger;
+                }
+                var read = await request.Body.ReadAsync(buffer.AsMemory(length), cancellationToken);
+                if (read == 0)
+                {
+                    break;
+                }
+                length += read;
+            }
+            if (length > maxBytes)
+            {
+                return (null, OpenAiErrors.PayloadTooLarge(maxBytes));
+            }
+            if (length == 0)
+            {
+                return (null, OpenAiErrors.BadRequest("The request body is empty; send a JSON object.", null));
+            }
+            return Deserialize<T>(buffer.AsSpan(0, length));
+        }
+        catch (BadHttpRequestException e) when (e.StatusCode == StatusCodes.Status413PayloadTooLarge)
+        {
+            return (null, OpenAiErrors.PayloadTooLarge(maxBytes));
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(buffer);
+        }
+    }
+
+    private static (T? Value, IResult? Error) Deserialize<T>(ReadOnlySpan<byte> json) where T : class
+    {
+        try
+        {
+            var value = JsonSerializer.Deserialize<T>(json, Options);
             return value is null
                 ? (null, OpenAiErrors.BadRequest("The request body must be a JSON object.", null))
                 : (value, null);
@@ -34,7 +88,7 @@ public static class ServerJson
         {
             var param = string.IsNullOrEmpty(e.Path) || e.Path == "$" ? null : e.Path.TrimStart('$', '.');
             var message = param is null
-                ? "The request body is not valid JSON."
+                ? "The request body is not valid JSON (or not a JSON object)."
                 : $"'{param}' has the wrong type or is malformed.";
             return (null, OpenAiErrors.BadRequest(message, param));
         }

@@ -2,6 +2,7 @@ using LinearAlign.Engine.Model;
 using LinearAlign.Engine.Options;
 using LinearAlign.Engine.Scheduling;
 using LinearAlign.Native;
+using LinearAlign.Server.Options;
 using Microsoft.Extensions.Options;
 
 namespace LinearAlign.Server.Hosting;
@@ -15,19 +16,30 @@ public sealed class ModelHost(
     IOptions<ModelOptions> modelOptions,
     IOptions<EngineOptions> engineOptions,
     IOptions<AlignmentOptions> alignmentOptions,
+    IOptions<ServerOptions> serverOptions,
     ModelDownloader downloader,
     IHostApplicationLifetime lifetime,
     ILoggerFactory loggerFactory) : BackgroundService
 {
     private readonly ILogger _logger = loggerFactory.CreateLogger<ModelHost>();
     private readonly TaskCompletionSource<InferenceEngine> _engine = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private readonly TaskCompletionSource<DateTimeOffset> _drainDeadline = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private LlamaModel? _model;
 
     /// <summary>The running engine, or null while the model is loading.</summary>
     public InferenceEngine? Engine => _engine.Task.IsCompletedSuccessfully ? _engine.Task.Result : null;
 
+    /// <summary>The engine, for routes behind <see cref="ModelReadyFilter"/>, which answers for them while there is none.</summary>
+    public InferenceEngine ReadyEngine => Engine ?? throw new InvalidOperationException("The model is not loaded; ModelReadyFilter guards this route.");
+
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
+        // Refuse new work from the first moment of shutdown; the drain deadline counts from here too.
+        lifetime.ApplicationStopping.Register(() =>
+        {
+            _drainDeadline.TrySetResult(DateTimeOffset.UtcNow + serverOptions.Value.ShutdownTimeout);
+            Engine?.StopAdmitting();
+        });
         try
         {
             var engine = await StartEngineAsync(stoppingToken);
@@ -54,11 +66,25 @@ public sealed class ModelHost(
         }
     }
 
+    /// <summary>
+    /// Graceful shutdown: running and queued requests may finish until Server:ShutdownTimeout after the stop signal;
+    /// whatever is left then is cancelled (its streams end with an error event) and the engine is released.
+    /// </summary>
     public override async Task StopAsync(CancellationToken cancellationToken)
     {
         await base.StopAsync(cancellationToken);
         if (Engine is { } engine)
         {
+            _drainDeadline.TrySetResult(DateTimeOffset.UtcNow + serverOptions.Value.ShutdownTimeout);
+            var remaining = await _drainDeadline.Task - DateTimeOffset.UtcNow;
+            try
+            {
+                await engine.DrainAsync(CancellationToken.None).WaitAsync(remaining > TimeSpan.Zero ? remaining : TimeSpan.Zero, CancellationToken.None);
+            }
+            catch (TimeoutException)
+            {
+                _logger.LogWarning("Server:ShutdownTimeout ({Timeout}) passed; cancelling {Requests} unfinished requests.", serverOptions.Value.ShutdownTimeout, engine.OutstandingRequests);
+            }
             await engine.DisposeAsync();
         }
         _model?.Dispose();

@@ -1,0 +1,36 @@
+using System.Text.Json.Serialization;
+
+namespace LinearAlign.Server.Contracts;
+
+public sealed record CompletionResponse(
+    string Id,
+    string Object,
+    long Created,
+    string Model,
+    string SystemFingerprint,
+    IReadOnlyList<CompletionChoice> Choices,
+    Usage Usage,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] LinearAlignmentInfo? LinearAlignment);
+
+public sealed record CompletionChoice(
+    int Index,
+    string Text,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.Never)] object? Logprobs,
+    string FinishReason);
+
+/// <summary>One server-sent event of a streamed completion: new text of one choice, its finish reason, or the usage.</summary>
+public sealed record CompletionChunk(
+    string Id,
+    string Object,
+    long Created,
+    string Model,
+    string SystemFingerprint,
+    IReadOnlyList<CompletionChunkChoice> Choices,
+    Usage? Usage,
+    LinearAlignmentInfo? LinearAlignment);
+
+public sealed record CompletionChunkChoice(
+    int Index,
+    string Text,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.Never)] object? Logprobs,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.Never)] string? FinishReason);

@@ -1,0 +1,79 @@
+using System.ComponentModel;
+using System.Text.Json;
+using System.Text.Json.Serialization;
+
+namespace LinearAlign.Server.Contracts;
+
+/// <summary>The fields /v1/chat/completions and /v1/completions share: sampling, stopping, streaming and the linear alignment extensions.</summary>
+public abstract record GenerationBody
+{
+    [Description("The model to use; must be the served model's id (GET /v1/models) or omitted.")]
+    public string? Model { get; init; }
+
+    [Description("Most tokens to generate. Generation also ends at an end-of-generation token, a stop string or the context limit (finish_reason \"length\").")]
+    public int? MaxTokens { get; init; }
+
+    [Description("Newer name of max_tokens; takes precedence when both are given.")]
+    public int? MaxCompletionTokens { get; init; }
+
+    [Description("Sampling temperature, 0 to 2; 0 is greedy. Default 1.")]
+    public float? Temperature { get; init; }
+
+    [Description("Nucleus sampling: keep the most likely tokens whose probabilities add up to top_p, (0, 1]. Default 1. With a principle it is applied to the with-principle distribution, as in the reference code.")]
+    public float? TopP { get; init; }
+
+    [Description("Extension: keep only the k most likely tokens; 0 disables. Default 0.")]
+    public int? TopK { get; init; }
+
+    [Description("Extension: drop tokens less likely than min_p times the most likely one, [0, 1]. Default 0.")]
+    public float? MinP { get; init; }
+
+    [Description("Seed for reproducible sampling; choice i of n uses seed + i.")]
+    public long? Seed { get; init; }
+
+    [Description("Up to 4 strings (a string or an array) that end generation; they are not part of the output.")]
+    [JsonConverter(typeof(StringOrArrayConverter))]
+    public IReadOnlyList<string>? Stop { get; init; }
+
+    [Description("Penalise tokens that already appeared, [-2, 2]. Default 0.")]
+    public float? PresencePenalty { get; init; }
+
+    [Description("Penalise tokens by how often they appeared, [-2, 2]. Default 0.")]
+    public float? FrequencyPenalty { get; init; }
+
+    [Description("Extension: llama.cpp's multiplicative repeat penalty, (0, 10]; 1 disables. Default 1.")]
+    public float? RepeatPenalty { get; init; }
+
+    [Description("Map of token id (as a string) to a bias in [-100, 100] added to its logit.")]
+    public Dictionary<string, float>? LogitBias { get; init; }
+
+    [Description("How many choices to generate, each its own stream, batched together. 1 to Server:MaxChoices (default 16).")]
+    public int? N { get; init; }
+
+    [Description("Stream the response as server-sent events, ending with data: [DONE].")]
+    public bool? Stream { get; init; }
+
+    [Description("Streaming options; only with stream: true.")]
+    public StreamOptions? StreamOptions { get; init; }
+
+    [Description("An end-user identifier; accepted for compatibility and not stored.")]
+    public string? User { get; init; }
+
+    [Description("Extension (linear alignment): a natural-language principle to steer the response toward. Empty or absent = plain decoding.")]
+    public string? Principle { get; init; }
+
+    [Description("Extension (linear alignment): how far to move toward the principle, within Alignment:MinStepSize..MaxStepSize (default -10..20). Default Alignment:DefaultStepSize (2). Negative values move away from it.")]
+    public float? StepSize { get; init; }
+
+    [Description("Extension (linear alignment): \"reference\" (l_W + s(l_W - l_U), as in the paper's code) or \"normalized\" (the difference of log-probabilities). Default Alignment:DefaultMode.")]
+    public string? AlignmentMode { get; init; }
+
+    [Description("Not supported: per-token log probabilities. false or absent only.")]
+    public JsonElement? Logprobs { get; init; }
+}
+
+public sealed record StreamOptions
+{
+    [Description("Send a last chunk, with an empty choices array, carrying the usage of the whole request.")]
+    public bool? IncludeUsage { get; init; }
+}

@@ -1,0 +1,105 @@
+using System.Runtime.CompilerServices;
+using System.Threading.Channels;
+using LinearAlign.Engine.Generation;
+using LinearAlign.Engine.Scheduling;
+using LinearAlign.Server.Contracts;
+
+namespace LinearAlign.Server.Endpoints;
+
+/// <summary>Something that happened to one choice: new text, or its end (<see cref="Result"/> set).</summary>
+public readonly record struct ChoiceEvent(int Index, string Text, GenerationResult? Result);
+
+/// <summary>
+/// The generations of one HTTP request, submitted together so they share decode steps. Disposing cancels whatever
+/// is still queued or running, so choices never run on for a response that has ended or a client that has left.
+/// </summary>
+public sealed class ChoiceRun : IAsyncDisposable
+{
+    private readonly CancellationTokenSource _abandon;
+    private readonly GenerationStream[] _streams;
+    private readonly int _choicesPerPrompt;
+
+    private ChoiceRun(CancellationTokenSource abandon, GenerationStream[] streams, int choicesPerPrompt)
+    {
+        _abandon = abandon;
+        _streams = streams;
+        _choicesPerPrompt = choicesPerPrompt;
+    }
+
+    public AppliedAlignment? Alignment => _streams[0].Alignment;
+
+    /// <summary>Plans and queues every generation; a request error throws before anything runs.</summary>
+    public static ChoiceRun Submit(InferenceEngine engine, MappedRequest request, CancellationToken requestAborted)
+    {
+        var abandon = CancellationTokenSource.CreateLinkedTokenSource(requestAborted);
+        var streams = new GenerationStream[request.Generations.Count];
+        try
+        {
+            for (var i = 0; i < streams.Length; i++)
+            {
+                streams[i] = engine.Submit(request.Generations[i], abandon.Token);
+            }
+        }
+        catch
+        {
+            abandon.Cancel();
+            abandon.Dispose();
+            throw;
+        }
+        return new ChoiceRun(abandon, streams, request.ChoicesPerPrompt);
+    }
+
+    public Task<GenerationResult[]> CompleteAllAsync() => Task.WhenAll(_streams.Select(s => s.Completion));
+
+    /// <summary>Every choice's events, interleaved as they happen; each choice's last event carries its result.</summary>
+    public async IAsyncEnumerable<ChoiceEvent> ReadEventsAsync([EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        var events = Channel.CreateUnbounded<ChoiceEvent>(new UnboundedChannelOptions { SingleReader = true });
+        var readers = _streams.Select((stream, index) => ReadChoiceAsync(stream, index, events.Writer, cancellationToken)).ToArray();
+        _ = Task.WhenAll(readers).ContinueWith(
+            _ => events.Writer.TryComplete(), CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
+        await foreach (var choiceEvent in events.Reader.ReadAllAsync(cancellationToken))
+        {
+            yield return choiceEvent;
+        }
+    }
+
+    /// <summary>Each prompt's tokens count once, however many choices were drawn from it.</summary>
+    public Usage Usage(IReadOnlyList<GenerationResult> results)
+    {
+        var promptTokens = 0;
+        var completionTokens = 0;
+        for (var i = 0; i < results.Count; i++)
+        {
+            promptTokens += i % _choicesPerPrompt == 0 ? results[i].Usage.PromptTokens : 0;
+            completionTokens += results[i].Usage.CompletionTokens;
+        }
+        return new Usage(promptTokens, completionTokens, promptTokens + completionTokens);
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await _abandon.CancelAsync();
+        _abandon.Dispose();
+    }
+
+    /// <summary>A failing choice fails the whole stream at once rather than after its siblings finish.</summary>
+    private static async Task ReadChoiceAsync(GenerationStream stream, int index, ChannelWriter<ChoiceEvent> events, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await foreach (var delta in stream.ReadDeltasAsync(cancellationToken))
+            {
+                if (delta.Text.Length > 0)
+                {
+                    await events.WriteAsync(new ChoiceEvent(index, delta.Text, null), cancellationToken);
+                }
+            }
+            await events.WriteAsync(new ChoiceEvent(index, string.Empty, await stream.Completion), cancellationToken);
+        }
+        catch (Exception e)
+        {
+            events.TryComplete(e);
+        }
+    }
+}

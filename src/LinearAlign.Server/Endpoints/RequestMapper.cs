@@ -1,0 +1,214 @@
+using System.Globalization;
+using System.Text.Json;
+using LinearAlign.Engine.Alignment;
+using LinearAlign.Engine.Generation;
+using LinearAlign.Engine.Sampling;
+using LinearAlign.Engine.Text;
+using LinearAlign.Server.Contracts;
+
+namespace LinearAlign.Server.Endpoints;
+
+/// <summary>What one HTTP request asks the engine for: its generations (n per prompt, prompt-major) and how to answer.</summary>
+public sealed record MappedRequest(IReadOnlyList<GenerationRequest> Generations, int ChoicesPerPrompt, bool Stream, bool IncludeUsage);
+
+/// <summary>Translates wire requests into engine requests; a wire-level mistake throws <see cref="EngineException"/> naming the field.</summary>
+public static class RequestMapper
+{
+    /// <summary>Completions without max_tokens stop after 16 tokens, as OpenAI's legacy endpoint does.</summary>
+    public const int DefaultCompletionMaxTokens = 16;
+
+    private const int MaxStopStrings = 4;
+
+    public static MappedRequest Map(CompletionRequest request, int maxChoices)
+    {
+        if (request.Prompt is not { Count: > 0 } prompts)
+        {
+            throw EngineException.Invalid("prompt", "'prompt' is required: a string or an array of strings.");
+        }
+        Unsupported(request.Echo == true, "echo", "echoing the prompt");
+        Unsupported(request.Suffix is not null, "suffix", "suffix (insertion)");
+        Unsupported(request.BestOf is { } bestOf && bestOf != (request.N ?? 1), "best_of", "best_of other than n");
+        return Map(request, maxChoices, prompts.Count, DefaultCompletionMaxTokens, prompts.Select(p => new GenerationRequest { Prompt = p }));
+    }
+
+    public static MappedRequest Map(ChatCompletionRequest request, int maxChoices)
+    {
+        var messages = ToMessages(request.Messages);
+        Unsupported(request.Tools is { ValueKind: JsonValueKind.Array } tools && tools.GetArrayLength() > 0, "tools", "tool calling");
+        Unsupported(
+            request.ResponseFormat is { ValueKind: JsonValueKind.Object } format
+                && !(format.TryGetProperty("type", out var type) && type.ValueKind == JsonValueKind.String && type.GetString() == "text"),
+            "response_format",
+            "response formats other than {\"type\":\"text\"}");
+        return Map(request, maxChoices, 1, null, [new GenerationRequest { Messages = messages }]);
+    }
+
+    /// <summary>The dialog as the engine sees it; "developer" is OpenAI's newer name for the system role.</summary>
+    public static IReadOnlyList<ChatMessage> ToMessages(IReadOnlyList<ChatMessageBody>? messages)
+    {
+        if (messages is null)
+        {
+            throw EngineException.Invalid("messages", "'messages' is required: an array of {role, content} objects.");
+        }
+        if (messages.Count == 0)
+        {
+            throw EngineException.Invalid("messages", "'messages' must contain at least one message.");
+        }
+        var result = new List<ChatMessage>(messages.Count);
+        for (var i = 0; i < messages.Count; i++)
+        {
+            var message = messages[i] ?? throw EngineException.Invalid($"messages[{i}]", $"'messages[{i}]' must be an object.");
+            var role = message.Role switch
+            {
+                ChatMessage.System or "developer" => ChatMessage.System,
+                ChatMessage.User => ChatMessage.User,
+                ChatMessage.Assistant => ChatMessage.Assistant,
+                null => throw EngineException.Invalid($"messages[{i}].role", $"'messages[{i}].role' is required."),
+                var other => throw EngineException.Invalid(
+                    $"messages[{i}].role", $"'messages[{i}].role' is '{other}'; supported roles are system, developer, user and assistant."),
+            };
+            result.Add(new ChatMessage(role, ContentText(message.Content, role, i)));
+        }
+        return result;
+    }
+
+    public static string WireName(FinishReason reason) => reason == FinishReason.Length ? "length" : "stop";
+
+    public static string WireName(AlignmentMode mode) => mode == AlignmentMode.Normalized ? "normalized" : "reference";
+
+    private static MappedRequest Map(GenerationBody body, int maxChoices, int prompts, int? defaultMaxTokens, IEnumerable<GenerationRequest> perPrompt)
+    {
+        var n = body.N ?? 1;
+        if (n < 1 || n * prompts > maxChoices)
+        {
+            throw EngineException.Invalid("n", prompts == 1
+                ? $"'n' must be between 1 and {maxChoices}."
+                : $"'n' must be at least 1, and n times the number of prompts at most {maxChoices}.");
+        }
+        var (maxTokens, maxTokensParam) = body.MaxCompletionTokens is { } completionTokens
+            ? (completionTokens, "max_completion_tokens")
+            : (body.MaxTokens ?? defaultMaxTokens, "max_tokens");
+        if (maxTokens is < 1)
+        {
+            throw EngineException.Invalid(maxTokensParam, $"'{maxTokensParam}' must be at least 1.");
+        }
+        var stop = body.Stop ?? [];
+        if (stop.Count > MaxStopStrings || stop.Any(s => s.Length == 0))
+        {
+            throw EngineException.Invalid("stop", $"'stop' takes up to {MaxStopStrings} non-empty strings.");
+        }
+        if (body.StreamOptions is not null && body.Stream != true)
+        {
+            throw EngineException.Invalid("stream_options", "'stream_options' is only allowed when 'stream' is true.");
+        }
+        Unsupported(body.Logprobs is { ValueKind: not (JsonValueKind.False or JsonValueKind.Null) }, "logprobs", "log probabilities");
+
+        var sampling = new SamplingParameters
+        {
+            Temperature = body.Temperature ?? 1f,
+            TopP = body.TopP ?? 1f,
+            TopK = body.TopK ?? 0,
+            MinP = body.MinP ?? 0f,
+            PresencePenalty = body.PresencePenalty ?? 0f,
+            FrequencyPenalty = body.FrequencyPenalty ?? 0f,
+            RepeatPenalty = body.RepeatPenalty ?? 1f,
+            LogitBias = ParseLogitBias(body.LogitBias),
+        };
+        var mode = ParseMode(body.AlignmentMode);
+        var generations = new List<GenerationRequest>(n * prompts);
+        foreach (var prompt in perPrompt)
+        {
+            for (var choice = 0; choice < n; choice++)
+            {
+                generations.Add(prompt with
+                {
+                    Principle = body.Principle,
+                    StepSize = body.StepSize,
+                    Mode = mode,
+                    // Distinct seeds per choice, or n seeded choices would all be the same text.
+                    Sampling = body.Seed is { } seed ? sampling with { Seed = FoldSeed(seed + choice) } : sampling,
+                    MaxTokens = maxTokens,
+                    Stop = stop,
+                });
+            }
+        }
+        return new MappedRequest(generations, n, body.Stream == true, body.StreamOptions?.IncludeUsage == true);
+    }
+
+    private static string ContentText(JsonElement? content, string role, int index)
+    {
+        var param = $"messages[{index}].content";
+        switch (content?.ValueKind)
+        {
+            case JsonValueKind.String:
+                return content.Value.GetString()!;
+            case null or JsonValueKind.Null when role == ChatMessage.Assistant:
+                return string.Empty;
+            case JsonValueKind.Array:
+                var text = new System.Text.StringBuilder();
+                var part = 0;
+                foreach (var element in content.Value.EnumerateArray())
+                {
+                    var partParam = $"{param}[{part++}]";
+                    if (element.ValueKind != JsonValueKind.Object
+                        || !element.TryGetProperty("type", out var type) || type.ValueKind != JsonValueKind.String)
+                    {
+                        throw EngineException.Invalid(partParam, $"'{partParam}' must be an object with a 'type'.");
+                    }
+                    if (type.GetString() != "text")
+                    {
+                        throw EngineException.Invalid($"{partParam}.type", $"'{partParam}.type' is '{type.GetString()}'; only text parts are supported.");
+                    }
+                    if (!element.TryGetProperty("text", out var partText) || partText.ValueKind != JsonValueKind.String)
+                    {
+                        throw EngineException.Invalid($"{partParam}.text", $"'{partParam}.text' must be a string.");
+                    }
+                    text.Append(partText.GetString());
+                }
+                return text.ToString();
+            default:
+                throw EngineException.Invalid(param, $"'{param}' must be a string or an array of text parts.");
+        }
+    }
+
+    private static void Unsupported(bool requested, string param, string feature)
+    {
+        if (requested)
+        {
+            throw EngineException.Invalid(param, $"This server does not support {feature} ('{param}').");
+        }
+    }
+
+    private static AlignmentMode? ParseMode(string? mode) => mode switch
+    {
+        null => null,
+        "reference" => AlignmentMode.Reference,
+        "normalized" => AlignmentMode.Normalized,
+        _ => throw EngineException.Invalid("alignment_mode", "'alignment_mode' must be \"reference\" or \"normalized\"."),
+    };
+
+    /// <summary>OpenAI seeds are 64-bit; llama.cpp's are 32-bit, with all ones meaning "random".</summary>
+    private static uint FoldSeed(long seed)
+    {
+        var folded = (uint)(seed ^ (seed >> 32));
+        return folded == uint.MaxValue ? uint.MaxValue - 1 : folded;
+    }
+
+    private static Dictionary<int, float>? ParseLogitBias(Dictionary<string, float>? bias)
+    {
+        if (bias is null)
+        {
+            return null;
+        }
+        var parsed = new Dictionary<int, float>(bias.Count);
+        foreach (var (key, value) in bias)
+        {
+            if (!int.TryParse(key, NumberStyles.None, CultureInfo.InvariantCulture, out var token))
+            {
+                throw EngineException.Invalid("logit_bias", $"'logit_bias' keys must be token ids; '{key}' is not.");
+            }
+            parsed[token] = value;
+        }
+        return parsed;
+    }
+}

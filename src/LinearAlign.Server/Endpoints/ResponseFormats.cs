@@ -1,0 +1,92 @@
+using LinearAlign.Engine.Generation;
+using LinearAlign.Server.Contracts;
+
+namespace LinearAlign.Server.Endpoints;
+
+/// <summary>What every response and chunk of one request repeats.</summary>
+public sealed record ResponseHeader(string Id, long Created, string Model, LinearAlignmentInfo? Alignment)
+{
+    public static ResponseHeader For(string idPrefix, string model, AppliedAlignment? alignment) => new(
+        $"{idPrefix}-{Guid.NewGuid():N}",
+        DateTimeOffset.UtcNow.ToUnixTimeSeconds(),
+        model,
+        alignment is null
+            ? null
+            : new LinearAlignmentInfo(alignment.PrincipleTokens, alignment.StepSize, RequestMapper.WireName(alignment.Mode), alignment.SharedPrefixTokens));
+}
+
+/// <summary>How an endpoint shapes its whole response and its streamed chunks. The first chunk carries linear_alignment.</summary>
+public interface IResponseFormat
+{
+    object Response(IReadOnlyList<GenerationResult> results, Usage usage);
+
+    IEnumerable<object> Opening(int choices);
+
+    object Text(int index, string text);
+
+    object Finish(int index, FinishReason reason);
+
+    object UsageChunk(Usage usage);
+}
+
+/// <summary>/v1/completions: text_completion objects, the same object type for the response and its chunks.</summary>
+public sealed class CompletionResponseFormat(ResponseHeader header) : IResponseFormat
+{
+    public const string IdPrefix = "cmpl";
+    private const string ObjectType = "text_completion";
+    private bool _alignmentSent;
+
+    public object Response(IReadOnlyList<GenerationResult> results, Usage usage) => new CompletionResponse(
+        header.Id, ObjectType, header.Created, header.Model, SystemFingerprint.Value,
+        results.Select((r, i) => new CompletionChoice(i, r.Text, null, RequestMapper.WireName(r.FinishReason))).ToList(),
+        usage,
+        header.Alignment);
+
+    public IEnumerable<object> Opening(int choices) => [];
+
+    public object Text(int index, string text) => Chunk([new CompletionChunkChoice(index, text, null, null)], null);
+
+    public object Finish(int index, FinishReason reason) =>
+        Chunk([new CompletionChunkChoice(index, string.Empty, null, RequestMapper.WireName(reason))], null);
+
+    public object UsageChunk(Usage usage) => Chunk([], usage);
+
+    private CompletionChunk Chunk(IReadOnlyList<CompletionChunkChoice> choices, Usage? usage)
+    {
+        var alignment = _alignmentSent ? null : header.Alignment;
+        _alignmentSent = true;
+        return new CompletionChunk(header.Id, ObjectType, header.Created, header.Model, SystemFingerprint.Value, choices, usage, alignment);
+    }
+}
+
+/// <summary>/v1/chat/completions: chat.completion, streamed as chat.completion.chunk deltas opening with the role.</summary>
+public sealed class ChatResponseFormat(ResponseHeader header) : IResponseFormat
+{
+    public const string IdPrefix = "chatcmpl";
+    private const string Assistant = "assistant";
+    private static readonly ChatDelta EmptyDelta = new(null, null);
+    private bool _alignmentSent;
+
+    public object Response(IReadOnlyList<GenerationResult> results, Usage usage) => new ChatCompletionResponse(
+        header.Id, "chat.completion", header.Created, header.Model, SystemFingerprint.Value,
+        results.Select((r, i) => new ChatCompletionChoice(i, new AssistantMessage(Assistant, r.Text, null), null, RequestMapper.WireName(r.FinishReason))).ToList(),
+        usage,
+        header.Alignment);
+
+    public IEnumerable<object> Opening(int choices) =>
+        Enumerable.Range(0, choices).Select(index => Chunk([new ChatCompletionChunkChoice(index, new ChatDelta(Assistant, string.Empty), null, null)], null));
+
+    public object Text(int index, string text) => Chunk([new ChatCompletionChunkChoice(index, new ChatDelta(null, text), null, null)], null);
+
+    public object Finish(int index, FinishReason reason) =>
+        Chunk([new ChatCompletionChunkChoice(index, EmptyDelta, null, RequestMapper.WireName(reason))], null);
+
+    public object UsageChunk(Usage usage) => Chunk([], usage);
+
+    private ChatCompletionChunk Chunk(IReadOnlyList<ChatCompletionChunkChoice> choices, Usage? usage)
+    {
+        var alignment = _alignmentSent ? null : header.Alignment;
+        _alignmentSent = true;
+        return new ChatCompletionChunk(header.Id, "chat.completion.chunk", header.Created, header.Model, SystemFingerprint.Value, choices, usage, alignment);
+    }
+}
