@@ -17,9 +17,9 @@ public static class CompletionEndpoints
             .WithName("CreateChatCompletion")
             .WithSummary("Chat completion, optionally steered toward a principle")
             .WithDescription("OpenAI's chat completions API. Add 'principle' (and optionally 'step_size', 'alignment_mode') to decode with linear alignment. With stream: true the response is server-sent events ending with data: [DONE].")
-            .Accepts<ChatCompletionRequest>("application/json")
+            .WithJsonBody<ChatCompletionRequest>()
             .Produces<ChatCompletionResponse>()
-            .Produces<ChatCompletionChunk>(StatusCodes.Status200OK, "text/event-stream")
+            .WithEventStream<ChatCompletionChunk>()
             .ProducesGenerationErrors();
 
         v1.MapPost("/completions", (HttpContext http, ModelHost host, IOptions<ServerOptions> options) =>
@@ -27,9 +27,9 @@ public static class CompletionEndpoints
             .WithName("CreateCompletion")
             .WithSummary("Text completion, optionally steered toward a principle")
             .WithDescription("OpenAI's legacy completions API with the same extensions as chat completions.")
-            .Accepts<CompletionRequest>("application/json")
+            .WithJsonBody<CompletionRequest>()
             .Produces<CompletionResponse>()
-            .Produces<CompletionChunk>(StatusCodes.Status200OK, "text/event-stream")
+            .WithEventStream<CompletionChunk>()
             .ProducesGenerationErrors();
         return v1;
     }

@@ -8,7 +8,7 @@ public static class HealthEndpoints
 {
     public static IEndpointRouteBuilder MapHealthEndpoints(this IEndpointRouteBuilder app)
     {
-        app.MapGet("/health", () => TypedResults.Ok(new { status = "ok" }));
+        app.MapGet("/health", () => TypedResults.Ok(new HealthStatus("ok")));
         app.MapGet("/health/ready", Results<Ok<HealthStatus>, JsonHttpResult<HealthStatus>> (ModelHost host) =>
             host.Engine is null
                 ? TypedResults.Json(new HealthStatus("loading"), statusCode: StatusCodes.Status503ServiceUnavailable)

@@ -17,13 +17,13 @@ public static class TokenizeEndpoints
         routes.MapPost("/tokenize", TokenizeAsync)
             .WithName("Tokenize")
             .WithSummary("Tokens of a text or dialog, as generation would see it")
-            .Accepts<TokenizeRequest>("application/json")
+            .WithJsonBody<TokenizeRequest>()
             .Produces<TokenizeResponse>()
             .Produces<OpenAiErrorResponse>(StatusCodes.Status400BadRequest);
         routes.MapPost("/detokenize", DetokenizeAsync)
             .WithName("Detokenize")
             .WithSummary("Text of token ids")
-            .Accepts<DetokenizeRequest>("application/json")
+            .WithJsonBody<DetokenizeRequest>()
             .Produces<DetokenizeResponse>()
             .Produces<OpenAiErrorResponse>(StatusCodes.Status400BadRequest);
         return routes;

@@ -30,3 +30,32 @@ public static class OpenApiSetup
         return app;
     }
 }
+
+public static class OpenApiEndpointExtensions
+{
+    /// <summary>
+    /// Documents a JSON request body without .Accepts(), whose content-type check would refuse bodies sent without
+    /// "Content-Type: application/json" (curl -d); the handler reads and validates the body itself.
+    /// </summary>
+    public static RouteHandlerBuilder WithJsonBody<T>(this RouteHandlerBuilder endpoint) =>
+        endpoint.AddOpenApiOperationTransformer(async (operation, context, cancellationToken) =>
+        {
+            var schema = await context.GetOrCreateSchemaAsync(typeof(T), null, cancellationToken);
+            operation.RequestBody = new OpenApiRequestBody
+            {
+                Required = true,
+                Content = new Dictionary<string, OpenApiMediaType> { ["application/json"] = new() { Schema = schema } },
+            };
+        });
+
+    /// <summary>Documents the streamed form of a 200 response (stream: true) beside its JSON form.</summary>
+    public static RouteHandlerBuilder WithEventStream<TChunk>(this RouteHandlerBuilder endpoint) =>
+        endpoint.AddOpenApiOperationTransformer(async (operation, context, cancellationToken) =>
+        {
+            var schema = await context.GetOrCreateSchemaAsync(typeof(TChunk), null, cancellationToken);
+            if (operation.Responses?.TryGetValue("200", out var ok) == true && ok.Content is { } content)
+            {
+                content["text/event-stream"] = new OpenApiMediaType { Schema = schema };
+            }
+        });
+}
