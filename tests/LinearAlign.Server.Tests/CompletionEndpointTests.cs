@@ -8,22 +8,7 @@ namespace LinearAlign.Server.Tests;
 [Collection(ServerCollection.Name)]
 public sealed class CompletionEndpointTests(ServerFixture server)
 {
-    private async Task<(HttpStatusCode Status, JsonElement Body)> PostAsync(string json)
-    {
-        using var content = new StringContent(json, Encoding.UTF8, "application/json");
-        using var response = await server.Client.PostAsync("/v1/completions", content);
-        return (response.StatusCode, await response.Content.ReadFromJsonAsync<JsonElement>());
-    }
-
-    private static void AssertInvalidRequest(HttpStatusCode status, JsonElement body, string? param, string? code = null)
-    {
-        Assert.Equal(HttpStatusCode.BadRequest, status);
-        var error = body.GetProperty("error");
-        Assert.Equal("invalid_request_error", error.GetProperty("type").GetString());
-        Assert.Equal(param, error.GetProperty("param").GetString());
-        Assert.Equal(code, error.GetProperty("code").GetString());
-        Assert.False(string.IsNullOrWhiteSpace(error.GetProperty("message").GetString()));
-    }
+    private Task<(HttpStatusCode Status, JsonElement Body)> PostAsync(string json) => Api.PostAsync(server.Client, "/v1/completions", json);
 
     [Fact]
     public async Task A_completion_with_a_principle_returns_text_and_echoes_the_alignment_applied()
@@ -82,7 +67,7 @@ public sealed class CompletionEndpointTests(ServerFixture server)
     {
         var (status, body) = await PostAsync(json);
 
-        AssertInvalidRequest(status, body, param);
+        Api.AssertInvalidRequest(status, body, param);
     }
 
     [Fact]
@@ -90,7 +75,7 @@ public sealed class CompletionEndpointTests(ServerFixture server)
     {
         var (status, body) = await PostAsync("""{"model":"gpt-9","prompt":"hi"}""");
 
-        AssertInvalidRequest(status, body, "model", "model_not_found");
+        Api.AssertInvalidRequest(status, body, "model", "model_not_found");
     }
 
     [Fact]
@@ -100,6 +85,6 @@ public sealed class CompletionEndpointTests(ServerFixture server)
 
         var (status, body) = await PostAsync(JsonSerializer.Serialize(new { prompt }));
 
-        AssertInvalidRequest(status, body, "prompt", "context_length_exceeded");
+        Api.AssertInvalidRequest(status, body, "prompt", "context_length_exceeded");
     }
 }

@@ -10,24 +10,7 @@ namespace LinearAlign.Server.Tests;
 [Collection(ServerCollection.Name)]
 public sealed class CompletionStreamingTests(ServerFixture server)
 {
-    private static HttpRequestMessage Post(string json) => new(HttpMethod.Post, "/v1/completions")
-    {
-        Content = new StringContent(json, Encoding.UTF8, "application/json"),
-    };
-
-    private static async Task<List<string>> ReadEventsAsync(HttpResponseMessage response)
-    {
-        var events = new List<string>();
-        using var reader = new StreamReader(await response.Content.ReadAsStreamAsync());
-        while (await reader.ReadLineAsync() is { } line)
-        {
-            if (line.StartsWith("data: ", StringComparison.Ordinal))
-            {
-                events.Add(line["data: ".Length..]);
-            }
-        }
-        return events;
-    }
+    private static HttpRequestMessage Post(string json) => Api.Post("/v1/completions", json);
 
     [Fact]
     public async Task A_streamed_completion_sends_the_same_text_as_events_then_done()
@@ -35,8 +18,9 @@ public sealed class CompletionStreamingTests(ServerFixture server)
         const string body = """{"prompt":"What is the answer","max_tokens":8,"temperature":0,"principle":"Be kind","step_size":2,"logit_bias":{"2":-100,"4":-100}""";
         var whole = await (await server.Client.SendAsync(Post(body + "}"))).Content.ReadFromJsonAsync<JsonElement>();
 
-        using var response = await server.Client.SendAsync(Post(body + ""","stream":true}"""), HttpCompletionOption.ResponseHeadersRead);
-        var events = await ReadEventsAsync(response);
+        var (response, raw) = await Api.StreamAsync(server.Client, "/v1/completions", body + ""","stream":true}""");
+        using var _ = response;
+        var events = Api.Events(raw);
 
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         Assert.Equal("text/event-stream", response.Content.Headers.ContentType?.MediaType);

@@ -115,24 +115,29 @@ public sealed unsafe class LlamaModel : IDisposable
         }
     }
 
-    /// <summary>The UTF-8 bytes of <paramref name="tokens"/>' text, special tokens included, as one byte sequence.</summary>
+    /// <summary>
+    /// The UTF-8 bytes of <paramref name="tokens"/>' text with special tokens rendered, as llama.cpp joins them: the
+    /// space a tokenizer adds in front of the text is taken off again.
+    /// </summary>
     public byte[] Detokenize(ReadOnlySpan<int> tokens)
     {
-        var bytes = new List<byte>(tokens.Length * 4);
-        Span<byte> piece = stackalloc byte[256];
-        foreach (var token in tokens)
+        var text = new byte[tokens.Length * 8 + 16];
+        fixed (int* tokenPointer = tokens)
         {
-            var length = TokenToPiece(token, piece, renderSpecial: true);
-            if (length < 0)
+            while (true)
             {
-                var large = new byte[-length];
-                length = TokenToPiece(token, large, renderSpecial: true);
-                bytes.AddRange(large.AsSpan(0, length));
-                continue;
+                int length;
+                fixed (byte* textPointer = text)
+                {
+                    length = LlamaApi.Detokenize(_vocab, tokenPointer, tokens.Length, textPointer, text.Length, removeSpecial: false, unparseSpecial: true);
+                }
+                if (length >= 0)
+                {
+                    return text.AsSpan(0, length).ToArray();
+                }
+                text = new byte[-length];
             }
-            bytes.AddRange(piece[..length]);
         }
-        return bytes.ToArray();
     }
 
     public string TokenText(int token) => LlamaApi.Utf8String(LlamaApi.VocabTokenText(_vocab, token)) ?? string.Empty;

@@ -67,4 +67,17 @@ public sealed class PromptBuilder
     public int[] Tokenize(string text, bool addSpecial = true) => _model.Tokenize(text, addSpecial);
 
     public byte[] Detokenize(ReadOnlySpan<int> tokens) => _model.Detokenize(tokens);
+
+    /// <summary>One token's own text, special tokens rendered; a piece that is part of a UTF-8 character shows as U+FFFD.</summary>
+    public string TokenPiece(int token)
+    {
+        Span<byte> piece = stackalloc byte[256];
+        var length = _model.TokenToPiece(token, piece, renderSpecial: true);
+        if (length < 0)
+        {
+            piece = new byte[-length];
+            length = _model.TokenToPiece(token, piece, renderSpecial: true);
+        }
+        return System.Text.Encoding.UTF8.GetString(piece[..length]);
+    }
 }

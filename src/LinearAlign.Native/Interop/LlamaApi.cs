@@ -75,6 +75,11 @@ public static unsafe partial class LlamaApi
     public static partial int TokenToPiece(nint vocab, int token, byte* buffer, int length, int leftStrip,
         [MarshalAs(UnmanagedType.U1)] bool special);
 
+    /// <summary>Returns the bytes written, or the negated size needed when <paramref name="length"/> is too small.</summary>
+    [LibraryImport(Lib, EntryPoint = "llama_detokenize")]
+    public static partial int Detokenize(nint vocab, int* tokens, int tokenCount, byte* text, int length,
+        [MarshalAs(UnmanagedType.U1)] bool removeSpecial, [MarshalAs(UnmanagedType.U1)] bool unparseSpecial);
+
     [LibraryImport(Lib, EntryPoint = "llama_chat_apply_template")]
     public static partial int ChatApplyTemplate(byte* template, LlamaChatMessage* messages, nuint messageCount,
         [MarshalAs(UnmanagedType.U1)] bool addAssistant, byte* buffer, int length);

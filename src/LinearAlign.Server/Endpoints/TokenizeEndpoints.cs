@@ -41,7 +41,7 @@ public static class TokenizeEndpoints
         {
             var tokens = engine.Prompts.Tokenize(PromptText(engine, request!), request!.AddSpecial ?? true);
             var pieces = request.WithPieces == true
-                ? tokens.Select(token => Encoding.UTF8.GetString(engine.Prompts.Detokenize([token]))).ToList()
+                ? tokens.Select(engine.Prompts.TokenPiece).ToList()
                 : null;
             return TypedResults.Json(new TokenizeResponse(tokens, tokens.Length, engine.ContextSize, pieces), ServerJson.Options);
         }
