@@ -12,29 +12,30 @@ public static class CompletionEndpoints
 {
     public static RouteGroupBuilder MapCompletionEndpoints(this RouteGroupBuilder v1)
     {
-        v1.MapPost("/chat/completions", (HttpContext http, ModelHost host, IOptions<ServerOptions> options) =>
-                RunAsync<ChatCompletionRequest>(http, host.ReadyEngine, options.Value, RequestMapper.Map, header => new ChatResponseFormat(header), ChatResponseFormat.IdPrefix))
+        v1.MapGeneration<ChatCompletionRequest, ChatCompletionResponse, ChatCompletionChunk>(
+                "/chat/completions", RequestMapper.Map, header => new ChatResponseFormat(header), ChatResponseFormat.IdPrefix)
             .WithName("CreateChatCompletion")
             .WithSummary("Chat completion, optionally steered toward a principle")
-            .WithDescription("OpenAI's chat completions API. Add 'principle' (and optionally 'step_size', 'alignment_mode') to decode with linear alignment. With stream: true the response is server-sent events ending with data: [DONE].")
-            .WithJsonBody<ChatCompletionRequest>()
-            .Produces<ChatCompletionResponse>()
-            .WithEventStream<ChatCompletionChunk>()
-            .ProducesGenerationErrors();
-
-        v1.MapPost("/completions", (HttpContext http, ModelHost host, IOptions<ServerOptions> options) =>
-                RunAsync<CompletionRequest>(http, host.ReadyEngine, options.Value, RequestMapper.Map, header => new CompletionResponseFormat(header), CompletionResponseFormat.IdPrefix))
+            .WithDescription("OpenAI's chat completions API. Add 'principle' (and optionally 'step_size', 'alignment_mode') to decode with linear alignment. With stream: true the response is server-sent events ending with data: [DONE].");
+        v1.MapGeneration<CompletionRequest, CompletionResponse, CompletionChunk>(
+                "/completions", RequestMapper.Map, header => new CompletionResponseFormat(header), CompletionResponseFormat.IdPrefix)
             .WithName("CreateCompletion")
             .WithSummary("Text completion, optionally steered toward a principle")
-            .WithDescription("OpenAI's legacy completions API with the same extensions as chat completions.")
-            .WithJsonBody<CompletionRequest>()
-            .Produces<CompletionResponse>()
-            .WithEventStream<CompletionChunk>()
-            .ProducesGenerationErrors();
+            .WithDescription("OpenAI's legacy completions API with the same extensions as chat completions.");
         return v1;
     }
 
-    private static RouteHandlerBuilder ProducesGenerationErrors(this RouteHandlerBuilder endpoint) => endpoint
+    private static RouteHandlerBuilder MapGeneration<TBody, TResponse, TChunk>(
+        this RouteGroupBuilder v1,
+        string route,
+        Func<TBody, int, MappedRequest> map,
+        Func<ResponseHeader, IResponseFormat> createFormat,
+        string idPrefix) where TBody : GenerationBody => v1
+        .MapPost(route, (HttpContext http, ModelHost host, IOptions<ServerOptions> options) =>
+            RunAsync(http, host.ReadyEngine, options.Value, map, createFormat, idPrefix))
+        .WithJsonBody<TBody>()
+        .Produces<TResponse>()
+        .WithEventStream<TChunk>()
         .Produces<OpenAiErrorResponse>(StatusCodes.Status400BadRequest)
         .Produces<OpenAiErrorResponse>(StatusCodes.Status401Unauthorized)
         .Produces<OpenAiErrorResponse>(StatusCodes.Status413PayloadTooLarge)
