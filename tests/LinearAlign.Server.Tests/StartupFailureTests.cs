@@ -1,5 +1,3 @@
-using System.Diagnostics;
-
 namespace LinearAlign.Server.Tests;
 
 /// <summary>The server process itself, started as a user starts it: a bad model must end it with one clear line.</summary>
@@ -7,24 +5,9 @@ public sealed class StartupFailureTests
 {
     private static async Task<(int ExitCode, string Output)> RunServerAsync(params string[] arguments)
     {
-        var start = new ProcessStartInfo("dotnet")
-        {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            WorkingDirectory = AppContext.BaseDirectory,
-        };
-        start.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "LinearAlign.Server.dll"));
-        foreach (var argument in arguments)
-        {
-            start.ArgumentList.Add(argument);
-        }
-        start.ArgumentList.Add("--urls=http://127.0.0.1:0");
-        using var process = Process.Start(start)!;
-        var output = process.StandardOutput.ReadToEndAsync();
-        var error = process.StandardError.ReadToEndAsync();
-        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(60));
-        await process.WaitForExitAsync(timeout.Token);
-        return (process.ExitCode, await output + await error);
+        await using var server = ServerProcess.Launch([.. arguments, "--urls=http://127.0.0.1:0"]);
+        var exitCode = await server.WaitForExitAsync(TimeSpan.FromSeconds(60));
+        return (exitCode, server.Output);
     }
 
     [Fact]
