@@ -28,7 +28,30 @@ builder.Services.AddHttpClient<ModelDownloader>(client => client.Timeout = Timeo
 builder.Services.AddSingleton<ModelHost>();
 builder.Services.AddHostedService(services => services.GetRequiredService<ModelHost>());
 
-var app = builder.Build();
+WebApplication app;
+try
+{
+    app = builder.Build();
+    // Validated here rather than inside the host's start so that a bad setting is one log line, not a stack trace.
+    _ = app.Services.GetRequiredService<IOptions<ModelOptions>>().Value;
+    _ = app.Services.GetRequiredService<IOptions<EngineOptions>>().Value;
+    _ = app.Services.GetRequiredService<IOptions<AlignmentOptions>>().Value;
+    _ = app.Services.GetRequiredService<IOptions<ServerOptions>>().Value;
+}
+catch (Exception e) when (ConfigurationErrors.Describe(e) is { } failures)
+{
+    // Building may itself fail on a bad setting, so the report gets loggers of its own; disposing them flushes the output.
+    using (var loggers = LoggerFactory.Create(logging => logging.UseSerilog(builder.Configuration)))
+    {
+        var logger = loggers.CreateLogger("LinearAlign.Server");
+        foreach (var failure in failures)
+        {
+            logger.LogCritical("Invalid configuration: {Failure}", failure);
+        }
+    }
+    return 2;
+}
+
 app.UseServerErrorBodies();
 app.UseMiddleware<RequestLoggingMiddleware>();
 app.UseServerCors();
@@ -41,25 +64,7 @@ v1.MapCompletionEndpoints();
 v1.MapModelEndpoints();
 api.MapTokenizeEndpoints();
 
-try
-{
-    // Validated here rather than inside the host's start so that a bad setting is one log line, not a stack trace.
-    _ = app.Services.GetRequiredService<IOptions<ModelOptions>>().Value;
-    _ = app.Services.GetRequiredService<IOptions<EngineOptions>>().Value;
-    _ = app.Services.GetRequiredService<IOptions<AlignmentOptions>>().Value;
-    _ = app.Services.GetRequiredService<IOptions<ServerOptions>>().Value;
-    await app.RunAsync();
-}
-catch (OptionsValidationException e)
-{
-    foreach (var failure in e.Failures)
-    {
-        app.Logger.LogCritical("Invalid configuration: {Failure}", failure);
-    }
-    // Disposing flushes the loggers, whose output would otherwise die with the process.
-    await app.DisposeAsync();
-    return 2;
-}
+await app.RunAsync();
 return Environment.ExitCode;
 
 /// <summary>Entry point, visible to the integration tests' WebApplicationFactory.</summary>

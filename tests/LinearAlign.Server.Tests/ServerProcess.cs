@@ -16,7 +16,7 @@ public sealed partial class ServerProcess : IAsyncDisposable
     private readonly StringBuilder _output = new();
     private readonly TaskCompletionSource<Uri> _listening = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
-    private ServerProcess(IEnumerable<string> arguments)
+    private ServerProcess(IEnumerable<string> arguments, IReadOnlyDictionary<string, string>? environment = null)
     {
         var start = new ProcessStartInfo("dotnet")
         {
@@ -24,6 +24,10 @@ public sealed partial class ServerProcess : IAsyncDisposable
             RedirectStandardError = true,
             WorkingDirectory = AppContext.BaseDirectory,
         };
+        foreach (var (name, value) in environment ?? new Dictionary<string, string>())
+        {
+            start.Environment[name] = value;
+        }
         start.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "LinearAlign.Server.dll"));
         foreach (var argument in arguments)
         {
@@ -69,9 +73,12 @@ public sealed partial class ServerProcess : IAsyncDisposable
     /// Starts the server with <see cref="DefaultArguments"/> followed by <paramref name="extraArguments"/> (the
     /// command line's last value for a key wins) and returns once /health/ready answers 200.
     /// </summary>
-    public static async Task<ServerProcess> StartAsync(params string[] extraArguments)
+    public static Task<ServerProcess> StartAsync(params string[] extraArguments) => StartAsync(null, extraArguments);
+
+    /// <summary>As <see cref="StartAsync(string[])"/>, with environment variables set for the server process.</summary>
+    public static async Task<ServerProcess> StartAsync(IReadOnlyDictionary<string, string>? environment, params string[] extraArguments)
     {
-        var server = new ServerProcess([.. DefaultArguments(), .. extraArguments]);
+        var server = new ServerProcess([.. DefaultArguments(), .. extraArguments], environment);
         try
         {
             await server.WaitUntilReadyAsync();
@@ -86,6 +93,9 @@ public sealed partial class ServerProcess : IAsyncDisposable
 
     /// <summary>Starts the server with exactly <paramref name="arguments"/> and waits for nothing, for tests of how it ends.</summary>
     public static ServerProcess Launch(params string[] arguments) => new(arguments);
+
+    /// <summary>As <see cref="Launch(string[])"/>, with environment variables set for the server process.</summary>
+    public static ServerProcess Launch(IReadOnlyDictionary<string, string> environment, params string[] arguments) => new(arguments, environment);
 
     /// <summary>Waits for the process to end on its own and returns its exit code, with all its output captured.</summary>
     public async Task<int> WaitForExitAsync(TimeSpan timeout)

@@ -38,7 +38,7 @@ public sealed class ModelOptions : IValidatableObject
     [Range(-1, 100_000)]
     public int GpuLayers { get; set; } = -1;
 
-    /// <summary>Folder with the llama.cpp libraries; empty = native/    /// <summary>Folder with the llama.cpp libraries; empty = native/cpu beside the application (where the build puts them).</summary>lt;backend    /// <summary>Folder with the llama.cpp libraries; empty = native/cpu beside the application (where the build puts them).</summary>gt; beside the application, where the build puts them.</summary>
+    /// <summary>Folder with the llama.cpp libraries; empty = native/&lt;backend&gt; beside the application, where the build puts them.</summary>
     public string? NativeLibraryPath { get; set; }
 
     /// <summary>llama.cpp built-in template name used when the model has no chat template llama.cpp understands.</summary>

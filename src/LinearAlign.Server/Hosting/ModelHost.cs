@@ -23,7 +23,8 @@ public sealed class ModelHost(
 {
     private readonly ILogger _logger = loggerFactory.CreateLogger<ModelHost>();
     private readonly TaskCompletionSource<InferenceEngine> _engine = new(TaskCreationOptions.RunContinuationsAsynchronously);
-    private readonly TaskCompletionSource<DateTimeOffset> _drainDeadline = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private readonly Lock _shutdownGate = new();
+    private Task? _engineShutdown;
     private LlamaModel? _model;
 
     /// <summary>The running engine, or null while the model is loading.</summary>
@@ -34,12 +35,9 @@ public sealed class ModelHost(
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
-        // Refuse new work from the first moment of shutdown; the drain deadline counts from here too.
-        lifetime.ApplicationStopping.Register(() =>
-        {
-            _drainDeadline.TrySetResult(DateTimeOffset.UtcNow + serverOptions.Value.ShutdownTimeout);
-            Engine?.StopAdmitting();
-        });
+        // Kestrel stops before this service and waits for running requests, so the drain must start, and keep its
+        // deadline, from the stop signal itself rather than from this service's StopAsync.
+        lifetime.ApplicationStopping.Register(() => ShutDownEngineAsync());
         try
         {
             var engine = await StartEngineAsync(stoppingToken);
@@ -66,28 +64,42 @@ public sealed class ModelHost(
         }
     }
 
-    /// <summary>
-    /// Graceful shutdown: running and queued requests may finish until Server:ShutdownTimeout after the stop signal;
-    /// whatever is left then is cancelled (its streams end with an error event) and the engine is released.
-    /// </summary>
     public override async Task StopAsync(CancellationToken cancellationToken)
     {
         await base.StopAsync(cancellationToken);
-        if (Engine is { } engine)
-        {
-            _drainDeadline.TrySetResult(DateTimeOffset.UtcNow + serverOptions.Value.ShutdownTimeout);
-            var remaining = await _drainDeadline.Task - DateTimeOffset.UtcNow;
-            try
-            {
-                await engine.DrainAsync(CancellationToken.None).WaitAsync(remaining > TimeSpan.Zero ? remaining : TimeSpan.Zero, CancellationToken.None);
-            }
-            catch (TimeoutException)
-            {
-                _logger.LogWarning("Server:ShutdownTimeout ({Timeout}) passed; cancelling {Requests} unfinished requests.", serverOptions.Value.ShutdownTimeout, engine.OutstandingRequests);
-            }
-            await engine.DisposeAsync();
-        }
+        await ShutDownEngineAsync();
         _model?.Dispose();
+    }
+
+    /// <summary>
+    /// Graceful shutdown, once however often asked: new requests are refused at once, running and queued ones may
+    /// finish within Server:ShutdownTimeout, and whatever is left then is cancelled (its streams end with an error
+    /// event) as the engine is released.
+    /// </summary>
+    private Task ShutDownEngineAsync()
+    {
+        lock (_shutdownGate)
+        {
+            return _engineShutdown ??= DrainThenReleaseAsync();
+        }
+    }
+
+    private async Task DrainThenReleaseAsync()
+    {
+        if (Engine is not { } engine)
+        {
+            return;
+        }
+        var timeout = serverOptions.Value.ShutdownTimeout;
+        try
+        {
+            await engine.DrainAsync(CancellationToken.None).WaitAsync(timeout);
+        }
+        catch (TimeoutException)
+        {
+            _logger.LogWarning("Server:ShutdownTimeout ({Timeout}) passed; cancelling {Requests} unfinished requests.", timeout, engine.OutstandingRequests);
+        }
+        await engine.DisposeAsync();
     }
 
     private async Task<InferenceEngine> StartEngineAsync(CancellationToken cancellationToken)
