@@ -35,6 +35,17 @@ public sealed class ChatCompletionTests(ServerFixture server)
     }
 
     [Fact]
+    public async Task Extensions_nested_in_extra_body_are_applied_as_at_the_top_level()
+    {
+        var (_, topLevel) = await PostAsync($$"""{"messages":[{"role":"user","content":"Hello"}],"max_tokens":4,"principle":"Be kind","step_size":-1.5,"alignment_mode":"normalized",{{Greedy}}}""");
+        var (status, nested) = await PostAsync($$"""{"messages":[{"role":"user","content":"Hello"}],"max_tokens":4,"extra_body":{"principle":"Be kind","step_size":-1.5,"alignment_mode":"normalized"},{{Greedy}}}""");
+
+        Assert.Equal(HttpStatusCode.OK, status);
+        Assert.Equal(topLevel.GetProperty("linear_alignment").GetRawText(), nested.GetProperty("linear_alignment").GetRawText());
+        Assert.Equal(Text(topLevel), Text(nested));
+    }
+
+    [Fact]
     public async Task Content_given_as_text_parts_is_the_same_dialog_as_a_string()
     {
         var (_, asString) = await PostAsync($$"""{"messages":[{"role":"user","content":"Hello there"}],"max_tokens":4,{{Greedy}}}""");
@@ -139,6 +150,8 @@ public sealed class ChatCompletionTests(ServerFixture server)
     [InlineData("""{"messages":[{"role":"user","content":"Hi"}],"seed":"x"}""", "seed")]
     [InlineData("""{"messages":[{"role":"user","content":"Hi"}],"principle":"Be kind","step_size":-11}""", "step_size")]
     [InlineData("""{"messages":[{"role":"user","content":"Hi"}],"logit_bias":{"99999":1}}""", "logit_bias")]
+    [InlineData("""{"messages":[{"role":"user","content":"Hi"}],"principle":"a","extra_body":{"principle":"b"}}""", "extra_body.principle")]
+    [InlineData("""{"messages":[{"role":"user","content":"Hi"}],"extra_body":{"step_size":"big"}}""", "extra_body.step_size")]
     public async Task Bad_chat_requests_get_an_invalid_request_error_naming_the_parameter(string json, string param)
     {
         var (status, body) = await PostAsync(json);

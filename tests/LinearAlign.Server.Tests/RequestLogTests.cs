@@ -21,6 +21,7 @@ public sealed class RequestLogTests(ServerFixture server)
         Assert.True((int)line.Properties["PromptTokens"]! > 0);
         Assert.Equal(true, line.Properties["Aligned"]);
         Assert.True((double)line.Properties["ElapsedMs"]! > 0);
+        Assert.DoesNotContain(server.Logs.Entries, e => e.Category.EndsWith("RequestLoggingMiddleware") && e.Message.Contains("null"));
         Assert.DoesNotContain(server.Logs.Entries, e => e.Level >= LogLevel.Information && (e.Message.Contains("secret-prompt-text") || e.Message.Contains("secret-principle-text")));
     }
 }

@@ -68,8 +68,21 @@ public abstract record GenerationBody
     [Description("Extension (linear alignment): \"reference\" (l_W + s(l_W - l_U), as in the paper's code) or \"normalized\" (the difference of log-probabilities). Default Alignment:DefaultMode.")]
     public string? AlignmentMode { get; init; }
 
+    [Description("Extensions nested as {\"extra_body\": {\"principle\": ..., \"step_size\": ..., \"alignment_mode\": ...}}, for clients that pass an SDK's extra_body through literally. Top-level fields are what the SDKs send; giving a field in both places is an error.")]
+    public ExtraBody? ExtraBody { get; init; }
+
     [Description("Not supported: per-token log probabilities. false or absent only.")]
     public JsonElement? Logprobs { get; init; }
+}
+
+/// <summary>The linear alignment extensions, when a client nests them under "extra_body".</summary>
+public sealed record ExtraBody
+{
+    public string? Principle { get; init; }
+
+    public float? StepSize { get; init; }
+
+    public string? AlignmentMode { get; init; }
 }
 
 public sealed record StreamOptions

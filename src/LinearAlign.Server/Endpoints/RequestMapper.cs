@@ -114,7 +114,9 @@ public static class RequestMapper
             RepeatPenalty = body.RepeatPenalty ?? 1f,
             LogitBias = ParseLogitBias(body.LogitBias),
         };
-        var mode = ParseMode(body.AlignmentMode);
+        var principle = Extension(body.Principle, body.ExtraBody?.Principle, "principle");
+        var stepSize = Extension(body.StepSize, body.ExtraBody?.StepSize, "step_size");
+        var mode = ParseMode(Extension(body.AlignmentMode, body.ExtraBody?.AlignmentMode, "alignment_mode"));
         var generations = new List<GenerationRequest>(n * prompts);
         foreach (var prompt in perPrompt)
         {
@@ -122,8 +124,8 @@ public static class RequestMapper
             {
                 generations.Add(prompt with
                 {
-                    Principle = body.Principle,
-                    StepSize = body.StepSize,
+                    Principle = principle,
+                    StepSize = stepSize,
                     Mode = mode,
                     // Distinct seeds per choice, or n seeded choices would all be the same text.
                     Sampling = body.Seed is { } seed ? sampling with { Seed = FoldSeed(seed + choice) } : sampling,
@@ -169,6 +171,15 @@ public static class RequestMapper
             default:
                 throw EngineException.Invalid(param, $"'{param}' must be a string or an array of text parts.");
         }
+    }
+
+    private static T? Extension<T>(T? topLevel, T? nested, string param)
+    {
+        if (topLevel is not null && nested is not null)
+        {
+            throw EngineException.Invalid($"extra_body.{param}", $"'{param}' is given both at the top level and in 'extra_body'; give it once.");
+        }
+        return topLevel ?? nested;
     }
 
     private static void Unsupported(bool requested, string param, string feature)

@@ -40,17 +40,17 @@ public sealed class RequestLoggingMiddleware(RequestDelegate next, ILogger<Reque
         {
             var level = http.Request.Path.StartsWithSegments("/health") ? LogLevel.Debug : LogLevel.Information;
             var status = http.RequestAborted.IsCancellationRequested && !http.Response.HasStarted ? 499 : http.Response.StatusCode;
-            logger.Log(
-                level,
-                "{Method} {Path} {StatusCode} in {ElapsedMs:0.0} ms, tokens {PromptTokens}+{CompletionTokens}, aligned {Aligned}, {RequestId}",
-                http.Request.Method,
-                http.Request.Path.Value,
-                status,
-                Stopwatch.GetElapsedTime(started).TotalMilliseconds,
-                log.PromptTokens,
-                log.CompletionTokens,
-                log.Aligned,
-                http.TraceIdentifier);
+            var elapsedMs = Stopwatch.GetElapsedTime(started).TotalMilliseconds;
+            if (log.PromptTokens is null)
+            {
+                logger.Log(level, "{Method} {Path} {StatusCode} in {ElapsedMs:0.0} ms, {RequestId}",
+                    http.Request.Method, http.Request.Path.Value, status, elapsedMs, http.TraceIdentifier);
+            }
+            else
+            {
+                logger.Log(level, "{Method} {Path} {StatusCode} in {ElapsedMs:0.0} ms, tokens {PromptTokens}+{CompletionTokens}, aligned {Aligned}, {RequestId}",
+                    http.Request.Method, http.Request.Path.Value, status, elapsedMs, log.PromptTokens, log.CompletionTokens, log.Aligned, http.TraceIdentifier);
+            }
         }
     }
 }
