@@ -221,6 +221,9 @@ public sealed class HostileBodies
         // Out of range only with a principle: StepSizeOutOfRangeWithPrinciple.
         new("step_size", JsonType.Number),
         new("alignment_mode", JsonType.String, () => Json(Pick("sideways", "Reference", "NORMALIZED", "", " reference", "normalised", "reference\u0000"))),
+        new("extra_body", JsonType.Object, () => Pick(
+            """{"principle":5}""", """{"step_size":"big"}""", """{"alignment_mode":"sideways"}""", """{"principle":"Be kind","step_size":1e9}""",
+            """{"principle":["Be kind"]}""", """{"step_size":null,"alignment_mode":1}""")),
         new("logprobs", JsonType.Any, () => Pick("true", "1", "0", "\"false\"", "\"\"", "{}", "[]", "[false]")),
     ];
 

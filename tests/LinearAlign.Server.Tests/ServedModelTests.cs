@@ -75,6 +75,16 @@ public sealed class ServedModelTests(ServerFixture server)
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
     }
 
+    [Fact]
+    public async Task A_body_starting_with_a_utf8_byte_order_mark_is_read()
+    {
+        using var content = new ByteArrayContent([0xEF, 0xBB, 0xBF, .. System.Text.Encoding.UTF8.GetBytes("""{"content":"hi"}""")]);
+
+        using var response = await server.Client.PostAsync("/tokenize", content);
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+    }
+
     [Theory]
     [InlineData("GET", "/v1/nothing-here", HttpStatusCode.NotFound)]
     [InlineData("DELETE", "/v1/models", HttpStatusCode.MethodNotAllowed)]

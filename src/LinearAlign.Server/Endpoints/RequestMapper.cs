@@ -37,7 +37,7 @@ public static class RequestMapper
         Unsupported(request.Tools is { ValueKind: JsonValueKind.Array } tools && tools.GetArrayLength() > 0, "tools", "tool calling");
         Unsupported(
             request.ResponseFormat is { ValueKind: JsonValueKind.Object } format
-                && !(format.TryGetProperty("type", out var type) && type.ValueKind == JsonValueKind.String && type.GetString() == "text"),
+                && !(format.TryGetProperty("type", out var type) && type.ValueKind == JsonValueKind.String && Text(type, "response_format.type") == "text"),
             "response_format",
             "response formats other than {\"type\":\"text\"}");
         return Map(request, maxChoices, 1, null, [new GenerationRequest { Messages = messages }]);
@@ -79,7 +79,7 @@ public static class RequestMapper
     private static MappedRequest Map(GenerationBody body, int maxChoices, int prompts, int? defaultMaxTokens, IEnumerable<GenerationRequest> perPrompt)
     {
         var n = body.N ?? 1;
-        if (n < 1 || n * prompts > maxChoices)
+        if (n < 1 || (long)n * prompts > maxChoices)
         {
             throw EngineException.Invalid("n", prompts == 1
                 ? $"'n' must be between 1 and {maxChoices}."
@@ -143,7 +143,7 @@ public static class RequestMapper
         switch (content?.ValueKind)
         {
             case JsonValueKind.String:
-                return content.Value.GetString()!;
+                return Text(content.Value, param);
             case null or JsonValueKind.Null when role == ChatMessage.Assistant:
                 return string.Empty;
             case JsonValueKind.Array:
@@ -157,19 +157,32 @@ public static class RequestMapper
                     {
                         throw EngineException.Invalid(partParam, $"'{partParam}' must be an object with a 'type'.");
                     }
-                    if (type.GetString() != "text")
+                    if (Text(type, $"{partParam}.type") is var typeName && typeName != "text")
                     {
-                        throw EngineException.Invalid($"{partParam}.type", $"'{partParam}.type' is '{type.GetString()}'; only text parts are supported.");
+                        throw EngineException.Invalid($"{partParam}.type", $"'{partParam}.type' is '{typeName}'; only text parts are supported.");
                     }
                     if (!element.TryGetProperty("text", out var partText) || partText.ValueKind != JsonValueKind.String)
                     {
                         throw EngineException.Invalid($"{partParam}.text", $"'{partParam}.text' must be a string.");
                     }
-                    text.Append(partText.GetString());
+                    text.Append(Text(partText, $"{partParam}.text"));
                 }
                 return text.ToString();
             default:
                 throw EngineException.Invalid(param, $"'{param}' must be a string or an array of text parts.");
+        }
+    }
+
+    /// <summary>A JSON string kept as a JsonElement is decoded only here: a lone surrogate escape is the client's mistake.</summary>
+    private static string Text(JsonElement element, string param)
+    {
+        try
+        {
+            return element.GetString()!;
+        }
+        catch (InvalidOperationException)
+        {
+            throw EngineException.Invalid(param, $"'{param}' is not valid Unicode text.");
         }
     }
 

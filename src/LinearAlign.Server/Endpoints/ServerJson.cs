@@ -10,6 +10,8 @@ public static class ServerJson
 {
     public static readonly JsonSerializerOptions Options = Configure(new JsonSerializerOptions(JsonSerializerDefaults.Web));
 
+    private static ReadOnlySpan<byte> Utf8ByteOrderMark => [0xEF, 0xBB, 0xBF];
+
     /// <summary>Applies the wire format to <paramref name="options"/>; also used for ASP.NET's own JSON (OpenAPI schemas).</summary>
     public static JsonSerializerOptions Configure(JsonSerializerOptions options)
     {
@@ -63,7 +65,13 @@ public static class ServerJson
             {
                 return (null, OpenAiErrors.BadRequest("The request body is empty; send a JSON object.", null));
             }
-            return Deserialize<T>(buffer.AsSpan(0, length));
+            var json = buffer.AsSpan(0, length);
+            // The JSON reader skips the text of fields it ignores unchecked; a body that is not UTF-8 is refused whole.
+            if (!System.Text.Unicode.Utf8.IsValid(json))
+            {
+                return (null, OpenAiErrors.BadRequest("The request body is not valid UTF-8.", null));
+            }
+            return Deserialize<T>(json.StartsWith(Utf8ByteOrderMark) ? json[Utf8ByteOrderMark.Length..] : json);
         }
         catch (BadHttpRequestException e) when (e.StatusCode == StatusCodes.Status413PayloadTooLarge)
         {
