@@ -18,39 +18,25 @@ public sealed class ServerLifecycleTests
     public async Task On_sigterm_a_running_stream_finishes_and_the_process_exits_zero()
     {
         await using var server = await ServerProcess.StartAsync("--Server:ShutdownTimeout=00:01:00");
-        using var client = new HttpClient { BaseAddress = server.BaseAddress };
-        using var response = await client.SendAsync(Api.Post("/v1/chat/completions", LongStream), HttpCompletionOption.ResponseHeadersRead);
-        using var reader = new StreamReader(await response.Content.ReadAsStreamAsync());
-        var first = await reader.ReadLineAsync();
-        await reader.ReadLineAsync();
 
-        var exitCode = server.TerminateAsync(ExitTimeout);
-        var rest = await reader.ReadToEndAsync();
+        var (events, exitCode) = await TerminateDuringLongStreamAsync(server);
 
-        Assert.StartsWith("data: ", first);
-        var events = Api.Events(rest);
         Assert.Equal("[DONE]", events[^1]);
         Assert.Contains("\"finish_reason\":\"length\"", events[^2]);
-        Assert.Equal(0, await exitCode);
+        Assert.Equal(0, exitCode);
     }
 
     [Fact]
     public async Task Streams_still_running_at_the_shutdown_timeout_end_with_an_error_event_then_done()
     {
         await using var server = await ServerProcess.StartAsync("--Server:ShutdownTimeout=00:00:00");
-        using var client = new HttpClient { BaseAddress = server.BaseAddress };
-        using var response = await client.SendAsync(Api.Post("/v1/chat/completions", LongStream), HttpCompletionOption.ResponseHeadersRead);
-        using var reader = new StreamReader(await response.Content.ReadAsStreamAsync());
-        await reader.ReadLineAsync();
-        await reader.ReadLineAsync();
 
-        var exitCode = server.TerminateAsync(ExitTimeout);
-        var events = Api.Events(await reader.ReadToEndAsync());
+        var (events, exitCode) = await TerminateDuringLongStreamAsync(server);
 
         Assert.Equal("[DONE]", events[^1]);
         Assert.True(JsonDocument.Parse(events[^2]).RootElement.TryGetProperty("error", out var error), events[^2] + "\n" + server.Output);
         Assert.Equal("server_error", error.GetProperty("type").GetString());
-        Assert.Equal(0, await exitCode);
+        Assert.Equal(0, exitCode);
     }
 
     [Fact]
@@ -102,6 +88,20 @@ public sealed class ServerLifecycleTests
         Assert.NotEmpty(lines);
         Assert.All(lines, line => Assert.Equal(JsonValueKind.Object, JsonDocument.Parse(line).RootElement.ValueKind));
         Assert.Contains(lines, line => JsonDocument.Parse(line).RootElement.GetProperty("RenderedMessage").GetString()!.Contains("/nonexistent/model.gguf"));
+    }
+
+    /// <summary>Sends SIGTERM once a long stream has sent its first event; returns the events after that one, and the exit code.</summary>
+    private static async Task<(List<string> Events, int ExitCode)> TerminateDuringLongStreamAsync(ServerProcess server)
+    {
+        using var client = new HttpClient { BaseAddress = server.BaseAddress };
+        using var response = await client.SendAsync(Api.Post("/v1/chat/completions", LongStream), HttpCompletionOption.ResponseHeadersRead);
+        using var reader = new StreamReader(await response.Content.ReadAsStreamAsync());
+        Assert.StartsWith("data: ", await reader.ReadLineAsync());
+        Assert.Equal("", await reader.ReadLineAsync());
+
+        var exitCode = server.TerminateAsync(ExitTimeout);
+        var events = Api.Events(await reader.ReadToEndAsync());
+        return (events, await exitCode);
     }
 
     private static async Task<string?> ServedModelAsync(ServerProcess server)
