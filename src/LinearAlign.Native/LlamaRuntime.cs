@@ -61,6 +61,18 @@ public static class LlamaRuntime
         }
     }
 
+    /// <summary>Whether <see cref="Initialize"/> has loaded the libraries, so that the other members may be called.</summary>
+    public static bool IsInitialized
+    {
+        get
+        {
+            lock (Gate)
+            {
+                return s_directory is not null;
+            }
+        }
+    }
+
     public static IReadOnlyList<BackendDevice> Devices()
     {
         var devices = new List<BackendDevice>();

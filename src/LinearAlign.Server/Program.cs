@@ -2,6 +2,7 @@ using LinearAlign.Engine.Model;
 using LinearAlign.Engine.Options;
 using LinearAlign.Server.Endpoints;
 using LinearAlign.Server.Hosting;
+using LinearAlign.Server.Metrics;
 using LinearAlign.Server.Options;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.Extensions.Options;
@@ -25,6 +26,8 @@ builder.Services.ConfigureHttpJsonOptions(json => ServerJson.Configure(json.Seri
 builder.Services.AddServerCors(builder.Configuration);
 builder.Services.AddServerOpenApi();
 builder.Services.AddHttpClient<ModelDownloader>(client => client.Timeout = Timeout.InfiniteTimeSpan);
+builder.Services.AddSingleton<MetricsCollector>();
+builder.Services.AddSingleton<HostMetrics>();
 builder.Services.AddSingleton<ModelHost>();
 builder.Services.AddHostedService(services => services.GetRequiredService<ModelHost>());
 
@@ -57,6 +60,8 @@ app.UseMiddleware<RequestLoggingMiddleware>();
 app.UseServerCors();
 app.MapServerOpenApi();
 app.MapHealthEndpoints();
+app.Services.GetRequiredService<MetricsCollector>().Listen(app.Services.GetRequiredService<HostMetrics>().Meter);
+app.MapMetricsEndpoint();
 
 var api = app.MapGroup("").AddEndpointFilter<ApiKeyFilter>().AddEndpointFilter<ModelReadyFilter>();
 var v1 = api.MapGroup("/v1");

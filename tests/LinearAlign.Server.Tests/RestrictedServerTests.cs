@@ -35,6 +35,15 @@ public sealed class RestrictedServerTests(RestrictedServerFixture server)
         }
     }
 
+    [Fact]
+    public async Task With_metrics_behind_the_key_a_scrape_needs_it()
+    {
+        using var authorized = server.AuthorizedClient();
+
+        Assert.Equal(HttpStatusCode.Unauthorized, (await server.Client.GetAsync("/metrics")).StatusCode);
+        Assert.Equal(HttpStatusCode.OK, (await authorized.GetAsync("/metrics")).StatusCode);
+    }
+
     [Theory]
     [InlineData(RestrictedServerFixture.ApiKey)]
     [InlineData(RestrictedServerFixture.OtherApiKey)]

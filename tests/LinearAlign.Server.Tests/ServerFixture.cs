@@ -63,6 +63,7 @@ public sealed class RestrictedServerFixture : ServerFixture
     {
         builder.UseSetting("Server:ApiKeys:0", ApiKey);
         builder.UseSetting("Server:ApiKeys:1", OtherApiKey);
+        builder.UseSetting("Server:MetricsRequireApiKey", "true");
         builder.UseSetting("Server:MaxRequestBytes", MaxRequestBytes.ToString());
         builder.UseSetting("Server:CorsOrigins:0", AllowedOrigin);
         builder.UseSetting("Engine:MaxSequences", "2");

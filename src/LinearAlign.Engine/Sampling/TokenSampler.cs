@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Buffers;
 using System.Numerics.Tensors;
 using LinearAlign.Engine.Alignment;
@@ -57,6 +58,9 @@ internal sealed unsafe class TokenSampler : IDisposable
         return LlamaApi.SamplerSample(_chain, context, index);
     }
 
+    /// <summary>How long the last alignment update over the logits took.</summary>
+    public TimeSpan LastUpdateDuration { get; private set; }
+
     /// <summary>Samples an aligned stream's token from the W and U logits at the given batch indices.</summary>
     public int SampleAligned(
         SafeLlamaContextHandle context, int indexWith, int indexWithout, float stepSize, AlignmentMode mode, LogitsObserver? observer) =>
@@ -75,7 +79,9 @@ internal sealed unsafe class TokenSampler : IDisposable
         ReadOnlySpan<float> withPrinciple, ReadOnlySpan<float> withoutPrinciple, float stepSize, AlignmentMode mode, LogitsObserver? observer)
     {
         var aligned = _aligned.AsSpan(0, _vocabularySize);
+        var updateStarted = Stopwatch.GetTimestamp();
         AlignmentOperator.Apply(withPrinciple, withoutPrinciple, stepSize, mode, aligned);
+        LastUpdateDuration = Stopwatch.GetElapsedTime(updateStarted);
         observer?.Invoke(aligned);
 
         if (_principledNucleus is null && _chainIsArgmax)

@@ -61,6 +61,16 @@ internal sealed class ActiveRequest : IDisposable
 
     public int LastToken { get; set; }
 
+    /// <summary>Stopwatch timestamp of the first generated token; 0 before it.</summary>
+    public long FirstTokenAt { get; set; }
+
+    public long SubmittedAt => _pending.SubmittedAt;
+
+    public bool IsAligned => Without is not null;
+
+    /// <summary>KV cells holding this request's tokens now; a copied shared prefix occupies its cells once.</summary>
+    public int CellsUsed => With.Length + (Without is null ? 0 : Without.Length - _sharedPrefix);
+
     public int SequenceCount => Without is null ? 1 : 2;
 
     public bool HasLogits => With.LogitsIndex >= 0;

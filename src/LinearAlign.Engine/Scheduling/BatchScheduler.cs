@@ -1,4 +1,6 @@
+using System.Diagnostics;
 using LinearAlign.Engine.Generation;
+using LinearAlign.Engine.Metrics;
 using LinearAlign.Engine.Model;
 using LinearAlign.Native.Handles;
 using LinearAlign.Native.Interop;
@@ -14,7 +16,14 @@ namespace LinearAlign.Engine.Scheduling;
 /// requests leave the cache at once.
 /// </summary>
 internal sealed class BatchScheduler(
-    WorkQueue queue, LlamaModel model, SafeLlamaContextHandle context, LlamaBatchHandle batch, int maxSequences, int contextSize, ILogger logger)
+    WorkQueue queue,
+    LlamaModel model,
+    SafeLlamaContextHandle context,
+    LlamaBatchHandle batch,
+    int maxSequences,
+    int contextSize,
+    EngineMetrics metrics,
+    ILogger logger)
 {
     private readonly nint _memory = LlamaApi.GetMemory(context);
     private readonly List<ActiveRequest> _active = new(maxSequences);
@@ -38,6 +47,7 @@ internal sealed class BatchScheduler(
             {
                 Step();
             }
+            PublishOccupancy();
         }
     }
 
@@ -50,7 +60,9 @@ internal sealed class BatchScheduler(
         {
             queue.Left();
             pending.Output.Fail(error);
+            metrics.Ended(pending.PromptWithout is not null, RequestOutcome.Error, pending.SubmittedAt, firstTokenAt: 0, generated: 0);
         }
+        PublishOccupancy();
     }
 
     private void DropCancelled()
@@ -69,6 +81,7 @@ internal sealed class BatchScheduler(
             {
                 queue.Left();
                 pending.Output.Complete(FinishReason.Cancelled);
+                metrics.Ended(pending.PromptWithout is not null, RequestOutcome.Cancelled, pending.SubmittedAt, firstTokenAt: 0, generated: 0);
             }
             else
             {
@@ -89,6 +102,7 @@ internal sealed class BatchScheduler(
             var without = pending.SequenceCount == 2 ? _freeSequences.Pop() : -1;
             _freeCells -= pending.ReservedCells;
             _active.Add(new ActiveRequest(pending, with, without, model.VocabularySize));
+            metrics.QueueWait(pending.PromptWithout is not null, pending.SubmittedAt);
         }
     }
 
@@ -103,11 +117,14 @@ internal sealed class BatchScheduler(
             }
         }
         var budget = batch.Capacity - batch.Count;
+        Span<int> prefilled = stackalloc int[2];
         foreach (var request in _active)
         {
             if (request.Prefilling && budget > 0)
             {
+                var before = batch.Count;
                 request.SubmitPrefill(batch, _memory, ref budget);
+                prefilled[request.IsAligned ? 1 : 0] += batch.Count - before;
             }
         }
         if (batch.Count == 0)
@@ -115,11 +132,20 @@ internal sealed class BatchScheduler(
             return;
         }
 
+        var started = Stopwatch.GetTimestamp();
         var result = LlamaApi.Decode(context, batch.Batch);
         if (result != 0)
         {
             FailBatch(result);
             return;
+        }
+        metrics.DecodeStep(started);
+        for (var aligned = 0; aligned < 2; aligned++)
+        {
+            if (prefilled[aligned] > 0)
+            {
+                metrics.PromptTokens(aligned == 1, prefilled[aligned]);
+            }
         }
 
         for (var i = _active.Count - 1; i >= 0; i--)
@@ -136,6 +162,15 @@ internal sealed class BatchScheduler(
     private void Advance(ActiveRequest request)
     {
         var token = request.Sample(context);
+        if (request.IsAligned)
+        {
+            metrics.AlignmentUpdate(request.Sampler.LastUpdateDuration);
+        }
+        if (request.FirstTokenAt == 0)
+        {
+            request.FirstTokenAt = Stopwatch.GetTimestamp();
+            metrics.FirstToken(request.IsAligned, request.SubmittedAt);
+        }
         if (model.IsEndOfGeneration(token))
         {
             request.Text.Flush(request.Output);
@@ -144,6 +179,7 @@ internal sealed class BatchScheduler(
         }
 
         request.Generated++;
+        metrics.GeneratedToken(request.IsAligned);
         if (request.Text.Add(Piece(token), request.Output))
         {
             Finish(request, FinishReason.Stop);
@@ -173,6 +209,17 @@ internal sealed class BatchScheduler(
     {
         Release(request);
         request.Output.Complete(reason);
+        metrics.Ended(request.IsAligned, EngineMetrics.Outcome(reason), request.SubmittedAt, request.FirstTokenAt, request.Generated);
+    }
+
+    private void PublishOccupancy()
+    {
+        var cellsUsed = 0;
+        foreach (var request in _active)
+        {
+            cellsUsed += request.CellsUsed;
+        }
+        metrics.Occupancy(_active.Count, queue.Count, maxSequences - _freeSequences.Count, cellsUsed);
     }
 
     private void Release(ActiveRequest request)
@@ -207,6 +254,7 @@ internal sealed class BatchScheduler(
             var request = _active[i];
             Release(request);
             request.Output.Fail(error);
+            metrics.Ended(request.IsAligned, RequestOutcome.Error, request.SubmittedAt, request.FirstTokenAt, request.Generated);
         }
     }
 }

@@ -1,4 +1,5 @@
 using LinearAlign.Engine.Generation;
+using LinearAlign.Engine.Metrics;
 using LinearAlign.Engine.Model;
 using LinearAlign.Engine.Options;
 using LinearAlign.Engine.Text;
@@ -37,6 +38,7 @@ public sealed class InferenceEngine : IAsyncDisposable
         Prompts = new PromptBuilder(model, modelOptions.FallbackChatTemplate);
         _planner = new RequestPlanner(model, Prompts, engineOptions, alignmentOptions, modelOptions.ContextSize);
         _queue = new WorkQueue(engineOptions.QueueCapacity);
+        Metrics = new EngineMetrics(model.Info.Alias, engineOptions.MaxSequences, modelOptions.ContextSize);
         _thread = new Thread(Run) { IsBackground = true, Name = "llama-inference" };
     }
 
@@ -45,6 +47,9 @@ public sealed class InferenceEngine : IAsyncDisposable
     public int ContextSize => _modelOptions.ContextSize;
 
     public PromptBuilder Prompts { get; }
+
+    /// <summary>This engine's instruments, for an exporter to listen to.</summary>
+    public EngineMetrics Metrics { get; }
 
     /// <summary>Creates the context on a new inference thread and starts the loop.</summary>
     public static async Task<InferenceEngine> StartAsync(
@@ -67,7 +72,16 @@ public sealed class InferenceEngine : IAsyncDisposable
     /// </summary>
     public GenerationStream Submit(GenerationRequest request, CancellationToken cancellationToken = default)
     {
-        var pending = _planner.Plan(request, cancellationToken);
+        PendingRequest pending;
+        try
+        {
+            pending = _planner.Plan(request, cancellationToken);
+        }
+        catch (EngineException)
+        {
+            Metrics.Rejected(request.IsAligned);
+            throw;
+        }
         // Counted before the check, so that a drain which sees no outstanding request can trust no request slips in.
         Interlocked.Increment(ref _outstanding);
         try
@@ -81,6 +95,7 @@ public sealed class InferenceEngine : IAsyncDisposable
         catch
         {
             Finished();
+            Metrics.Rejected(request.IsAligned);
             throw;
         }
         pending.Output.Completion.ContinueWith(
@@ -137,6 +152,7 @@ public sealed class InferenceEngine : IAsyncDisposable
             await _stopped.Task.ConfigureAwait(false);
         }
         _stopping.Dispose();
+        Metrics.Dispose();
     }
 
     private void Run()
@@ -156,7 +172,7 @@ public sealed class InferenceEngine : IAsyncDisposable
         }
         _started.TrySetResult();
 
-        var scheduler = new BatchScheduler(_queue, _model, context.Handle, batch, _engineOptions.MaxSequences, _modelOptions.ContextSize, _logger);
+        var scheduler = new BatchScheduler(_queue, _model, context.Handle, batch, _engineOptions.MaxSequences, _modelOptions.ContextSize, Metrics, _logger);
         try
         {
             scheduler.Run(_stopping.Token);

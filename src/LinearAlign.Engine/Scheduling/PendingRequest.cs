@@ -14,7 +14,8 @@ internal sealed record PendingRequest(
     int MaxNewTokens,
     int ReservedCells,
     GenerationStream Output,
-    CancellationToken Cancellation)
+    CancellationToken Cancellation,
+    long SubmittedAt)
 {
     public int SequenceCount => PromptWithout is null ? 1 : 2;
 }

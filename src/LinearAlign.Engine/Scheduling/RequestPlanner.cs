@@ -70,7 +70,8 @@ internal sealed class RequestPlanner(
             maxNewTokens,
             ReservedCells: promptCells + sequences * maxNewTokens,
             new GenerationStream(promptWith.Length, alignment),
-            cancellationToken);
+            cancellationToken,
+            SubmittedAt: System.Diagnostics.Stopwatch.GetTimestamp());
     }
 
     /// <summary>Tokens W and U have in common; each keeps at least its last prompt token, whose logits are its own.</summary>

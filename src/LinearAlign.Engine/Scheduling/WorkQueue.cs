@@ -16,6 +16,9 @@ internal sealed class WorkQueue(int capacity)
     private readonly ConcurrentQueue<Action<SafeLlamaContextHandle>> _inspections = new();
     private int _waiting;
 
+    /// <summary>Requests accepted and not yet admitted or gone.</summary>
+    public int Count => Volatile.Read(ref _waiting);
+
     public void Enqueue(PendingRequest request)
     {
         if (Interlocked.Increment(ref _waiting) > capacity)

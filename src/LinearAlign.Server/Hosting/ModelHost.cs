@@ -2,6 +2,7 @@ using LinearAlign.Engine.Model;
 using LinearAlign.Engine.Options;
 using LinearAlign.Engine.Scheduling;
 using LinearAlign.Native;
+using LinearAlign.Server.Metrics;
 using LinearAlign.Server.Options;
 using Microsoft.Extensions.Options;
 
@@ -18,6 +19,7 @@ public sealed class ModelHost(
     IOptions<AlignmentOptions> alignmentOptions,
     IOptions<ServerOptions> serverOptions,
     ModelDownloader downloader,
+    MetricsCollector metrics,
     IHostApplicationLifetime lifetime,
     ILoggerFactory loggerFactory) : BackgroundService
 {
@@ -127,6 +129,7 @@ public sealed class ModelHost(
             info.Alias, info.Architecture, info.Description, info.ParameterCount, info.SizeBytes >> 20, info.TrainingContextLength, info.VocabularySize);
 
         var engine = await InferenceEngine.StartAsync(_model, options, engineOptions.Value, alignmentOptions.Value, loggerFactory.CreateLogger<InferenceEngine>());
+        metrics.Listen(engine.Metrics.Meter);
         _logger.LogInformation(
             "Engine ready: context {Context} cells (unified KV), batch {Batch}, {Sequences} sequences, {Threads} threads, chat template: {Template}",
             options.ContextSize, options.BatchSize, engineOptions.Value.MaxSequences, options.EffectiveThreads, engine.Prompts.TemplateDescription);

@@ -24,6 +24,9 @@ public sealed class ServerOptions : IValidatableObject
     /// <summary>Browser origins allowed to call the API; empty = CORS off. "*" allows any origin.</summary>
     public string[] CorsOrigins { get; set; } = [];
 
+    /// <summary>Whether GET /metrics needs the API key too (when Server:ApiKeys is set); off, as Prometheus scrapes usually run inside the network.</summary>
+    public bool MetricsRequireApiKey { get; set; }
+
     /// <summary>Console log format: "text" for people, "json" for log collectors.</summary>
     [RegularExpression("^(text|json)$", ErrorMessage = "Server:LogFormat must be \"text\" or \"json\".")]
     public string LogFormat { get; set; } = "text";
