@@ -73,10 +73,10 @@ public sealed class EngineMetrics : IDisposable
         _promptRate[Index(aligned)].Add(tokens);
     }
 
-    public void GeneratedToken(bool aligned)
+    public void GeneratedTokens(bool aligned, int tokens)
     {
-        _generatedTokens.Add(1, _byAlignment[Index(aligned)]);
-        _generatedRate[Index(aligned)].Add(1);
+        _generatedTokens.Add(tokens, _byAlignment[Index(aligned)]);
+        _generatedRate[Index(aligned)].Add(tokens);
     }
 
     public void DecodeStep(long startTimestamp)

@@ -140,13 +140,8 @@ internal sealed class BatchScheduler(
             return;
         }
         metrics.DecodeStep(started);
-        for (var aligned = 0; aligned < 2; aligned++)
-        {
-            if (prefilled[aligned] > 0)
-            {
-                metrics.PromptTokens(aligned == 1, prefilled[aligned]);
-            }
-        }
+
+        Span<int> generated = stackalloc int[2];
 
         for (var i = _active.Count - 1; i >= 0; i--)
         {
@@ -154,7 +149,21 @@ internal sealed class BatchScheduler(
             request.Decoded();
             if (request.HasLogits)
             {
+                var before = request.Generated;
                 Advance(request);
+                generated[request.IsAligned ? 1 : 0] += request.Generated - before;
+            }
+        }
+        // Once per step and kind rather than per token: the exporter's work stays off the per-request path.
+        for (var aligned = 0; aligned < 2; aligned++)
+        {
+            if (prefilled[aligned] > 0)
+            {
+                metrics.PromptTokens(aligned == 1, prefilled[aligned]);
+            }
+            if (generated[aligned] > 0)
+            {
+                metrics.GeneratedTokens(aligned == 1, generated[aligned]);
             }
         }
     }
@@ -179,7 +188,6 @@ internal sealed class BatchScheduler(
         }
 
         request.Generated++;
-        metrics.GeneratedToken(request.IsAligned);
         if (request.Text.Add(Piece(token), request.Output))
         {
             Finish(request, FinishReason.Stop);

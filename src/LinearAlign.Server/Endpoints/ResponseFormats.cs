@@ -6,6 +6,16 @@ namespace LinearAlign.Server.Endpoints;
 /// <summary>What every response and chunk of one request repeats.</summary>
 public sealed record ResponseHeader(string Id, long Created, string Model, LinearAlignmentInfo? Alignment)
 {
+    private bool _alignmentSent;
+
+    /// <summary>The alignment for the first chunk of a stream, null for the rest: once is enough to show what was applied.</summary>
+    public LinearAlignmentInfo? AlignmentOnce()
+    {
+        var alignment = _alignmentSent ? null : Alignment;
+        _alignmentSent = true;
+        return alignment;
+    }
+
     public static ResponseHeader For(string idPrefix, string model, AppliedAlignment? alignment) => new(
         $"{idPrefix}-{Guid.NewGuid():N}",
         DateTimeOffset.UtcNow.ToUnixTimeSeconds(),
@@ -34,7 +44,6 @@ public sealed class CompletionResponseFormat(ResponseHeader header) : IResponseF
 {
     public const string IdPrefix = "cmpl";
     private const string ObjectType = "text_completion";
-    private bool _alignmentSent;
 
     public object Response(IReadOnlyList<GenerationResult> results, Usage usage) => new CompletionResponse(
         header.Id, ObjectType, header.Created, header.Model, SystemFingerprint.Value,
@@ -51,12 +60,8 @@ public sealed class CompletionResponseFormat(ResponseHeader header) : IResponseF
 
     public object UsageChunk(Usage usage) => Chunk([], usage);
 
-    private CompletionChunk Chunk(IReadOnlyList<CompletionChunkChoice> choices, Usage? usage)
-    {
-        var alignment = _alignmentSent ? null : header.Alignment;
-        _alignmentSent = true;
-        return new CompletionChunk(header.Id, ObjectType, header.Created, header.Model, SystemFingerprint.Value, choices, usage, alignment);
-    }
+    private CompletionChunk Chunk(IReadOnlyList<CompletionChunkChoice> choices, Usage? usage) =>
+        new(header.Id, ObjectType, header.Created, header.Model, SystemFingerprint.Value, choices, usage, header.AlignmentOnce());
 }
 
 /// <summary>/v1/chat/completions: chat.completion, streamed as chat.completion.chunk deltas opening with the role.</summary>
@@ -65,7 +70,6 @@ public sealed class ChatResponseFormat(ResponseHeader header) : IResponseFormat
     public const string IdPrefix = "chatcmpl";
     private const string Assistant = "assistant";
     private static readonly ChatDelta EmptyDelta = new(null, null);
-    private bool _alignmentSent;
 
     public object Response(IReadOnlyList<GenerationResult> results, Usage usage) => new ChatCompletionResponse(
         header.Id, "chat.completion", header.Created, header.Model, SystemFingerprint.Value,
@@ -83,10 +87,6 @@ public sealed class ChatResponseFormat(ResponseHeader header) : IResponseFormat
 
     public object UsageChunk(Usage usage) => Chunk([], usage);
 
-    private ChatCompletionChunk Chunk(IReadOnlyList<ChatCompletionChunkChoice> choices, Usage? usage)
-    {
-        var alignment = _alignmentSent ? null : header.Alignment;
-        _alignmentSent = true;
-        return new ChatCompletionChunk(header.Id, "chat.completion.chunk", header.Created, header.Model, SystemFingerprint.Value, choices, usage, alignment);
-    }
+    private ChatCompletionChunk Chunk(IReadOnlyList<ChatCompletionChunkChoice> choices, Usage? usage) =>
+        new(header.Id, "chat.completion.chunk", header.Created, header.Model, SystemFingerprint.Value, choices, usage, header.AlignmentOnce());
 }
