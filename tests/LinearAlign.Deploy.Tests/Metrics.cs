@@ -16,6 +16,7 @@ internal static class Metrics
     public static IReadOnlyDictionary<string, MetricType> Families { get; } = new Dictionary<string, MetricType>
     {
         ["linearalign_prompt_tokens_total"] = MetricType.Counter,
+        ["linearalign_prompt_tokens_cached_total"] = MetricType.Counter,
         ["linearalign_generated_tokens_total"] = MetricType.Counter,
         ["linearalign_requests_total"] = MetricType.Counter,
         ["linearalign_decode_steps_total"] = MetricType.Counter,
@@ -25,6 +26,8 @@ internal static class Metrics
         ["linearalign_requests_queued"] = MetricType.Gauge,
         ["linearalign_sequences_in_use"] = MetricType.Gauge,
         ["linearalign_sequences_max"] = MetricType.Gauge,
+        ["linearalign_sequences_cached"] = MetricType.Gauge,
+        ["linearalign_kv_cells_cached"] = MetricType.Gauge,
         ["linearalign_kv_cells_used"] = MetricType.Gauge,
         ["linearalign_kv_cells_total"] = MetricType.Gauge,
         ["linearalign_device_memory_used_bytes"] = MetricType.Gauge,

@@ -194,6 +194,29 @@ public sealed class ChatCompletionTests(ServerFixture server)
         Assert.Equal(ServerFixture.ContextSize, body.GetProperty("usage").GetProperty("total_tokens").GetInt32());
     }
 
+    [Fact]
+    public async Task A_repeated_conversation_reports_its_prompt_cache_hit_in_prompt_tokens_details()
+    {
+        const string json = $$"""{"messages":[{"role":"system","content":"You answer the question of the user"},{"role":"user","content":"What is the answer to the question"}],"max_tokens":3,"ignore_eos":true,"temperature":0}""";
+
+        var (_, first) = await PostAsync(json);
+        var (_, again) = await PostAsync(json);
+
+        var cached = again.GetProperty("usage").GetProperty("prompt_tokens_details").GetProperty("cached_tokens").GetInt32();
+        Assert.Equal(JsonValueKind.Number, first.GetProperty("usage").GetProperty("prompt_tokens_details").GetProperty("cached_tokens").ValueKind);
+        Assert.Equal(PromptTokens(again) - 1, cached);
+        Assert.Equal(Text(first), Text(again));
+    }
+
+    [Fact]
+    public async Task Ignore_eos_runs_a_chat_turn_to_max_tokens()
+    {
+        var (_, body) = await PostAsync("""{"messages":[{"role":"user","content":"Hello"}],"max_tokens":6,"ignore_eos":true,"temperature":0}""");
+
+        Assert.Equal("length", body.GetProperty("choices")[0].GetProperty("finish_reason").GetString());
+        Assert.Equal(6, body.GetProperty("usage").GetProperty("completion_tokens").GetInt32());
+    }
+
     private static string Text(JsonElement body) => body.GetProperty("choices")[0].GetProperty("message").GetProperty("content").GetString()!;
 
     private static int PromptTokens(JsonElement body) => body.GetProperty("usage").GetProperty("prompt_tokens").GetInt32();

@@ -54,11 +54,11 @@ public sealed class CompletionStreamingTests(ServerFixture server)
         {
         }
 
-        Assert.NotEmpty(await engine.OccupiedSequencesAsync());
+        Assert.NotEmpty((await engine.SequenceCensusAsync()).Running);
         response.Dispose();
 
         using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30));
-        while ((await engine.OccupiedSequencesAsync()).Length > 0)
+        while ((await engine.SequenceCensusAsync()).Running.Length > 0)
         {
             await Task.Delay(20, timeout.Token);
         }

@@ -49,7 +49,8 @@ public sealed class HostileBodyTests(ServerFixture server)
         Assert.NotEmpty(before.Completion);
         Assert.NotEmpty(before.Chat);
         Assert.Equal(before, await GreedyTextsAsync());
-        Assert.Empty(await engine.OccupiedSequencesAsync());
+        var census = await engine.SequenceCensusAsync();
+        Assert.True(census.IsIdle, census.ToString());
         Assert.All(HostileBodies.Paths, path => Assert.All(bodies.MutationsFor(path), mutation => Assert.Contains((path, mutation), sent.Keys)));
     }
 

@@ -14,8 +14,11 @@ public enum FinishReason
     Cancelled,
 }
 
-/// <summary>Token counts. For an aligned request the prompt is the one with the principle.</summary>
-public readonly record struct GenerationUsage(int PromptTokens, int CompletionTokens)
+/// <summary>
+/// Token counts. For an aligned request the prompt is the one with the principle. <paramref name="CachedPromptTokens"/>
+/// of the prompt's tokens were already in the KV cache from an earlier request and were not decoded again.
+/// </summary>
+public readonly record struct GenerationUsage(int PromptTokens, int CompletionTokens, int CachedPromptTokens = 0)
 {
     public int TotalTokens => PromptTokens + CompletionTokens;
 }

@@ -21,6 +21,7 @@ public sealed class GenerationStream
     private int _tokens;
     private int _readChars;
     private int _readTokens;
+    private int _cachedPromptTokens;
 
     internal GenerationStream(int promptTokens, AppliedAlignment? alignment)
     {
@@ -36,6 +37,13 @@ public sealed class GenerationStream
     public int PromptTokens { get; }
 
     public AppliedAlignment? Alignment { get; }
+
+    /// <summary>Prompt tokens taken from the prompt cache; set at admission, before any text.</summary>
+    public int CachedPromptTokens
+    {
+        get => Volatile.Read(ref _cachedPromptTokens);
+        internal set => Volatile.Write(ref _cachedPromptTokens, value);
+    }
 
     /// <summary>Completes with the whole result, or faults with the error that ended the request.</summary>
     public Task<GenerationResult> Completion { get; }
@@ -100,7 +108,7 @@ public sealed class GenerationStream
             _finalText = new string(_text, 0, _length);
             ArrayPool<char>.Shared.Return(_text);
             _text = [];
-            return new GenerationResult(_finalText, reason, new GenerationUsage(PromptTokens, _tokens), Alignment);
+            return new GenerationResult(_finalText, reason, new GenerationUsage(PromptTokens, _tokens, CachedPromptTokens), Alignment);
         }
     }
 

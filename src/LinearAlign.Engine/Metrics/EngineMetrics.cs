@@ -18,6 +18,7 @@ public sealed class EngineMetrics : IDisposable
     private static readonly double[] UpdateBuckets = [0.000_001, 0.000_002_5, 0.000_005, 0.000_01, 0.000_025, 0.000_05, 0.000_1, 0.000_25, 0.000_5, 0.001];
 
     private readonly Counter<long> _promptTokens;
+    private readonly Counter<long> _cachedPromptTokens;
     private readonly Counter<long> _generatedTokens;
     private readonly Counter<long> _requests;
     private readonly Counter<long> _decodeSteps;
@@ -36,6 +37,8 @@ public sealed class EngineMetrics : IDisposable
     private int _queued;
     private int _sequencesInUse;
     private int _cellsUsed;
+    private int _sequencesCached;
+    private int _cellsCached;
 
     public EngineMetrics(string model, int maxSequences, int contextCells)
     {
@@ -45,6 +48,7 @@ public sealed class EngineMetrics : IDisposable
 
         Meter = new Meter(MeterName);
         _promptTokens = Meter.CreateCounter<long>("linearalign_prompt_tokens", "tokens", "Prompt tokens decoded (prefill); for aligned requests W and U, their shared prefix once.");
+        _cachedPromptTokens = Meter.CreateCounter<long>("linearalign_prompt_tokens_cached", "tokens", "Prompt tokens (of W, the prompt usage reports) taken from the prompt cache instead of decoded.");
         _generatedTokens = Meter.CreateCounter<long>("linearalign_generated_tokens", "tokens", "Tokens generated.");
         _requests = Meter.CreateCounter<long>("linearalign_requests", "requests", "Requests ended, by outcome: stop, length, cancelled, error, or rejected before they were queued.");
         _decodeSteps = Meter.CreateCounter<long>("linearalign_decode_steps", "steps", "llama_decode calls; each carries every running stream and prefill chunks.");
@@ -59,9 +63,11 @@ public sealed class EngineMetrics : IDisposable
         Meter.CreateObservableGauge("linearalign_prompt_tokens_per_second", () => Rates(_promptRate), "tokens/s", $"Prompt tokens decoded per second over the last {TokenRateWindow.Seconds} s.");
         Meter.CreateObservableGauge("linearalign_requests_running", () => new Measurement<int>(Volatile.Read(ref _running), _model), "requests", "Requests holding KV cache sequences.");
         Meter.CreateObservableGauge("linearalign_requests_queued", () => new Measurement<int>(Volatile.Read(ref _queued), _model), "requests", "Requests accepted and waiting for sequences or KV cells.");
-        Meter.CreateObservableGauge("linearalign_sequences_in_use", () => new Measurement<int>(Volatile.Read(ref _sequencesInUse), _model), "sequences", "KV cache sequences in use (plain request 1, aligned 2).");
+        Meter.CreateObservableGauge("linearalign_sequences_in_use", () => new Measurement<int>(Volatile.Read(ref _sequencesInUse), _model), "sequences", "KV cache sequences held by running requests (plain request 1, aligned 2).");
+        Meter.CreateObservableGauge("linearalign_sequences_cached", () => new Measurement<int>(Volatile.Read(ref _sequencesCached), _model), "sequences", "KV cache sequences the prompt cache keeps from finished requests.");
         Meter.CreateObservableGauge("linearalign_sequences_max", () => new Measurement<int>(maxSequences, _model), "sequences", "KV cache sequences available (Engine:MaxSequences).");
         Meter.CreateObservableGauge("linearalign_kv_cells_used", () => new Measurement<int>(Volatile.Read(ref _cellsUsed), _model), "cells", "KV cache cells holding tokens of running requests.");
+        Meter.CreateObservableGauge("linearalign_kv_cells_cached", () => new Measurement<int>(Volatile.Read(ref _cellsCached), _model), "cells", "KV cache cells the prompt cache keeps from finished requests.");
         Meter.CreateObservableGauge("linearalign_kv_cells_total", () => new Measurement<int>(contextCells, _model), "cells", "KV cache cells in all (Model:ContextSize, unified across sequences).");
     }
 
@@ -72,6 +78,8 @@ public sealed class EngineMetrics : IDisposable
         _promptTokens.Add(tokens, _byAlignment[Index(aligned)]);
         _promptRate[Index(aligned)].Add(tokens);
     }
+
+    public void CachedPromptTokens(bool aligned, int tokens) => _cachedPromptTokens.Add(tokens, _byAlignment[Index(aligned)]);
 
     public void GeneratedTokens(bool aligned, int tokens)
     {
@@ -107,8 +115,10 @@ public sealed class EngineMetrics : IDisposable
     public void Rejected(bool aligned) => _requests.Add(1, _byOutcome[Index(aligned)][(int)RequestOutcome.Rejected]);
 
     /// <summary>The scheduler's state after a step, for the gauges.</summary>
-    public void Occupancy(int running, int queued, int sequencesInUse, int cellsUsed)
+    public void Occupancy(int running, int queued, int sequencesInUse, int cellsUsed, int sequencesCached, int cellsCached)
     {
+        Volatile.Write(ref _sequencesCached, sequencesCached);
+        Volatile.Write(ref _cellsCached, cellsCached);
         Volatile.Write(ref _running, running);
         Volatile.Write(ref _queued, queued);
         Volatile.Write(ref _sequencesInUse, sequencesInUse);

@@ -22,7 +22,11 @@ public sealed unsafe class LlamaModel : IDisposable
         _vocab = LlamaApi.ModelGetVocab(handle);
         VocabularySize = LlamaApi.VocabTokenCount(_vocab);
         ChatTemplate = LlamaApi.Utf8String(LlamaApi.ModelChatTemplate(handle, null));
+        EndOfGenerationTokens = [.. Enumerable.Range(0, VocabularySize).Where(IsEndOfGeneration)];
     }
+
+    /// <summary>Every token that ends generation (EOS, EOT, end-of-turn markers), for requests that forbid them.</summary>
+    public int[] EndOfGenerationTokens { get; }
 
     public SafeLlamaModelHandle Handle { get; }
 

@@ -17,4 +17,10 @@ public sealed class EngineOptions
 
     /// <summary>Prefill the tokens W and U share once and copy them (llama_memory_seq_cp) instead of prefilling twice.</summary>
     public bool ShareAlignedPrefix { get; set; } = true;
+
+    /// <summary>
+    /// Keep finished requests' KV cache sequences while their ids and cells are not needed, and let a request whose
+    /// prompt starts the same way take them over (least recently used evicted first).
+    /// </summary>
+    public bool PromptCache { get; set; } = true;
 }

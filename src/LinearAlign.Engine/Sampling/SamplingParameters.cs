@@ -32,6 +32,9 @@ public sealed record SamplingParameters
 
     public IReadOnlyDictionary<int, float>? LogitBias { get; init; }
 
+    /// <summary>Never pick an end-of-generation token (llama.cpp's ignore_eos): generation runs to max_tokens, a stop string or the context limit.</summary>
+    public bool IgnoreEndOfGeneration { get; init; }
+
     public bool IsGreedy => Temperature == 0f;
 
     public bool HasPenalties => PresencePenalty != 0f || FrequencyPenalty != 0f || RepeatPenalty != 1f;

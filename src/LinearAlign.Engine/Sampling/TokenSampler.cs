@@ -22,12 +22,15 @@ internal sealed unsafe class TokenSampler : IDisposable
     private readonly SafeLlamaSamplerHandle? _principledNucleus;
     private readonly bool _chainIsArgmax;
     private readonly int _vocabularySize;
+    private readonly int[]? _forbidden;
     private float[]? _aligned;
     private LlamaTokenData[]? _candidates;
 
-    public TokenSampler(SamplingParameters parameters, int vocabularySize, bool aligned)
+    /// <param name="endOfGeneration">The model's end-of-generation tokens, never picked when the parameters ignore them.</param>
+    public TokenSampler(SamplingParameters parameters, int vocabularySize, bool aligned, int[]? endOfGeneration = null)
     {
         _vocabularySize = vocabularySize;
+        _forbidden = parameters.IgnoreEndOfGeneration ? endOfGeneration : null;
         _chain = BuildChain(parameters, vocabularySize, includeTopP: !aligned);
         _chainIsArgmax = parameters.IsGreedy && !parameters.HasPenalties && !parameters.HasLogitBias;
         if (!aligned)
@@ -51,9 +54,12 @@ internal sealed unsafe class TokenSampler : IDisposable
     /// <summary>Samples a plain stream's token from the logits at batch index <paramref name="index"/>.</summary>
     public int SamplePlain(SafeLlamaContextHandle context, int index, LogitsObserver? observer)
     {
-        if (observer is not null)
+        if (_forbidden is not null || observer is not null)
         {
-            observer(new ReadOnlySpan<float>(LlamaApi.GetLogitsIth(context, index), _vocabularySize));
+            // The context's logits row is this stream's alone until the next decode, so it is masked in place.
+            var logits = new Span<float>(LlamaApi.GetLogitsIth(context, index), _vocabularySize);
+            Forbid(logits);
+            observer?.Invoke(logits);
         }
         return LlamaApi.SamplerSample(_chain, context, index);
     }
@@ -82,6 +88,7 @@ internal sealed unsafe class TokenSampler : IDisposable
         var updateStarted = Stopwatch.GetTimestamp();
         AlignmentOperator.Apply(withPrinciple, withoutPrinciple, stepSize, mode, aligned);
         LastUpdateDuration = Stopwatch.GetElapsedTime(updateStarted);
+        Forbid(aligned);
         observer?.Invoke(aligned);
 
         if (_principledNucleus is null && _chainIsArgmax)
@@ -98,6 +105,18 @@ internal sealed unsafe class TokenSampler : IDisposable
             var token = array.Data[array.Selected].Id;
             LlamaApi.SamplerAccept(_chain, token);
             return token;
+        }
+    }
+
+    private void Forbid(Span<float> logits)
+    {
+        if (_forbidden is null)
+        {
+            return;
+        }
+        foreach (var token in _forbidden)
+        {
+            logits[token] = float.NegativeInfinity;
         }
     }
 

@@ -1,5 +1,6 @@
 using LinearAlign.Engine.Alignment;
 using LinearAlign.Engine.Generation;
+using LinearAlign.Engine.Model;
 using LinearAlign.Engine.Sampling;
 using LinearAlign.Engine.Text;
 using LinearAlign.Native.Handles;
@@ -15,21 +16,22 @@ namespace LinearAlign.Engine.Scheduling;
 internal sealed class ActiveRequest : IDisposable
 {
     private readonly PendingRequest _pending;
-    private readonly int _sharedPrefix;
+    private int _copyToWithout;
     private int _decodedWith;
-    private bool _prefixCopied;
 
-    public ActiveRequest(PendingRequest pending, int sequenceWith, int sequenceWithout, int vocabularySize)
+    public ActiveRequest(PendingRequest pending, SequencePlacement placement, LlamaModel model)
     {
         _pending = pending;
-        With = new SequenceCursor(sequenceWith, pending.PromptWith, cachedPrefix: 0);
+        ReservedCells = placement.ReservedCells;
+        With = new SequenceCursor(placement.WithSequence, pending.PromptWith, pending.MaxNewTokens, placement.WithStart);
+        _decodedWith = placement.WithStart;
         if (pending.PromptWithout is not null)
         {
-            _sharedPrefix = pending.SharedPrefix;
-            Without = new SequenceCursor(sequenceWithout, pending.PromptWithout, cachedPrefix: _sharedPrefix);
+            Without = new SequenceCursor(placement.WithoutSequence, pending.PromptWithout, pending.MaxNewTokens, placement.WithoutStart);
+            _copyToWithout = placement.CopyToWithout;
+            SharedCells = placement.CopyToWithout > 0 ? 0 : placement.SharedCells;
         }
-        _prefixCopied = _sharedPrefix == 0;
-        Sampler = new TokenSampler(pending.Request.Sampling, vocabularySize, aligned: Without is not null);
+        Sampler = new TokenSampler(pending.Request.Sampling, model.VocabularySize, aligned: Without is not null, model.EndOfGenerationTokens);
         Text = new OutputTextAssembler(new StopStringMatcher(pending.Request.Stop));
     }
 
@@ -47,7 +49,11 @@ internal sealed class ActiveRequest : IDisposable
 
     public CancellationToken Cancellation => _pending.Cancellation;
 
-    public int ReservedCells => _pending.ReservedCells;
+    /// <summary>KV cells set aside for this request: its prompts and max_tokens for each sequence, shared cells once.</summary>
+    public int ReservedCells { get; }
+
+    /// <summary>Leading positions where U holds the same cells as W.</summary>
+    public int SharedCells { get; private set; }
 
     public int MaxNewTokens => _pending.MaxNewTokens;
 
@@ -69,7 +75,7 @@ internal sealed class ActiveRequest : IDisposable
     public bool IsAligned => Without is not null;
 
     /// <summary>KV cells holding this request's tokens now; a copied shared prefix occupies its cells once.</summary>
-    public int CellsUsed => With.Length + (Without is null ? 0 : Without.Length - _sharedPrefix);
+    public int CellsUsed => With.Length + (Without is null ? 0 : Without.Length - SharedCells);
 
     public int SequenceCount => Without is null ? 1 : 2;
 
@@ -91,13 +97,15 @@ internal sealed class ActiveRequest : IDisposable
 
         if (Without is not null)
         {
-            if (!_prefixCopied && _decodedWith >= _sharedPrefix)
+            if (_copyToWithout > 0 && _decodedWith >= _copyToWithout)
             {
                 // The shared prefix is in W's cells now; U gets the same cells instead of computing them again.
-                LlamaApi.MemorySequenceCopy(memory, With.SequenceId, Without.SequenceId, 0, _sharedPrefix);
-                _prefixCopied = true;
+                LlamaApi.MemorySequenceCopy(memory, With.SequenceId, Without.SequenceId, 0, _copyToWithout);
+                Without.FilledTo(_copyToWithout);
+                SharedCells = _copyToWithout;
+                _copyToWithout = 0;
             }
-            if (!_prefixCopied)
+            if (_copyToWithout > 0)
             {
                 return;
             }
@@ -132,16 +140,7 @@ internal sealed class ActiveRequest : IDisposable
         return token;
     }
 
-    /// <summary>Removes this request's sequences from the KV cache.</summary>
-    public void ReleaseSequences(nint memory)
-    {
-        LlamaApi.MemorySequenceRemove(memory, With.SequenceId, -1, -1);
-        if (Without is not null)
-        {
-            LlamaApi.MemorySequenceRemove(memory, Without.SequenceId, -1, -1);
-        }
-    }
-
+    /// <summary>Gives back the sampler and text buffers; the sequences go to the prompt cache or are removed by the scheduler.</summary>
     public void Dispose()
     {
         Sampler.Dispose();

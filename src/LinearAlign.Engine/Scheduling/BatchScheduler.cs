@@ -12,8 +12,8 @@ namespace LinearAlign.Engine.Scheduling;
 /// The inference thread's loop. Each step builds one batch with the next token of every running stream (W and U of
 /// aligned ones) and then prefill chunks of admitted requests within the batch size, decodes it once, and samples
 /// every stream that has logits. Requests are admitted first come, first served, when sequences and KV cells for
-/// their whole prompt and max_tokens are free, so a decode never runs out of cache; finished, failed and cancelled
-/// requests leave the cache at once.
+/// their whole prompt and max_tokens are free, so a decode never runs out of cache. Finished and cancelled requests
+/// leave their sequences to the prompt cache, which gives them up to later requests; failed ones leave the cache.
 /// </summary>
 internal sealed class BatchScheduler(
     WorkQueue queue,
@@ -22,6 +22,7 @@ internal sealed class BatchScheduler(
     LlamaBatchHandle batch,
     int maxSequences,
     int contextSize,
+    bool keepPrompts,
     EngineMetrics metrics,
     ILogger logger)
 {
@@ -29,8 +30,18 @@ internal sealed class BatchScheduler(
     private readonly List<ActiveRequest> _active = new(maxSequences);
     private readonly Queue<PendingRequest> _waiting = new();
     private readonly Stack<int> _freeSequences = new(Enumerable.Range(0, maxSequences).Reverse());
+    private readonly PromptCache _cache = new(LlamaApi.GetMemory(context));
     private readonly byte[] _pieceBuffer = new byte[256];
-    private int _freeCells = contextSize;
+    private int _reservedCells;
+
+    /// <summary>Sequence ids held by running requests.</summary>
+    public int[] RunningSequences() =>
+        [.. _active.SelectMany(request => request.Without is null ? [request.With.SequenceId] : new[] { request.With.SequenceId, request.Without.SequenceId })];
+
+    /// <summary>Sequence ids the prompt cache holds.</summary>
+    public int[] CachedSequences() => _cache.SequenceIds();
+
+    private int FreeCells => contextSize - _reservedCells - _cache.Cells;
 
     public void Run(CancellationToken stopping)
     {
@@ -92,19 +103,144 @@ internal sealed class BatchScheduler(
 
     private void Admit()
     {
-        while (_waiting.TryPeek(out var pending)
-            && pending.SequenceCount <= _freeSequences.Count
-            && pending.ReservedCells <= _freeCells)
+        while (_waiting.TryPeek(out var pending) && TryAdmit(pending))
         {
             _waiting.Dequeue();
             queue.Left();
-            var with = _freeSequences.Pop();
-            var without = pending.SequenceCount == 2 ? _freeSequences.Pop() : -1;
-            _freeCells -= pending.ReservedCells;
-            _active.Add(new ActiveRequest(pending, with, without, model.VocabularySize));
             metrics.QueueWait(pending.PromptWithout is not null, pending.SubmittedAt);
         }
     }
+
+    /// <summary>
+    /// Admits <paramref name="pending"/> if its sequences and cells can be had, taking over cached sequences that
+    /// start like its prompts and evicting other cached ones as needed; false leaves the cache as it was.
+    /// </summary>
+    private bool TryAdmit(PendingRequest pending)
+    {
+        var plan = PlanReuse(pending);
+        // Cached sequences are all evictable, and the entries taken over give their cells to the request, whose
+        // reservation counts every prompt position.
+        if (_freeSequences.Count + _cache.Sequences < pending.SequenceCount || contextSize - _reservedCells < plan.ReservedCells)
+        {
+            return false;
+        }
+
+        TakeOver(plan.With, plan);
+        if (!ReferenceEquals(plan.Without.Entry, plan.With.Entry))
+        {
+            TakeOver(plan.Without, plan);
+        }
+        var newSequences = pending.SequenceCount - (plan.With.Found ? 1 : 0) - (plan.Without.Found ? 1 : 0);
+        while (_freeSequences.Count < newSequences || FreeCells < plan.ReservedCells)
+        {
+            if (!_cache.TryEvictOldest(_freeSequences))
+            {
+                throw new InvalidOperationException($"The prompt cache has nothing left to evict for {newSequences} sequences and {plan.ReservedCells} cells; the scheduler's accounting is wrong.");
+            }
+        }
+
+        var with = plan.With.Found ? plan.With.Cursor!.SequenceId : _freeSequences.Pop();
+        var without = pending.PromptWithout is null ? -1 : plan.Without.Found ? plan.Without.Cursor!.SequenceId : _freeSequences.Pop();
+        var withStart = plan.With.Length;
+        if (plan.CopyWithoutToWith)
+        {
+            // U's cached cells begin with the prefix W shares; W gets the same cells instead of computing them.
+            LlamaApi.MemorySequenceCopy(_memory, without, with, 0, pending.SharedPrefix);
+            withStart = pending.SharedPrefix;
+        }
+        var sharesWithW = !plan.Without.Found && pending.PromptWithout is not null;
+        var placement = new SequencePlacement(
+            with,
+            withStart,
+            without,
+            plan.Without.Length,
+            CopyToWithout: sharesWithW ? pending.SharedPrefix : 0,
+            plan.SharedCells,
+            plan.ReservedCells);
+        plan.With.Cursor?.Dispose();
+        plan.Without.Cursor?.Dispose();
+
+        _reservedCells += plan.ReservedCells;
+        _active.Add(new ActiveRequest(pending, placement, model));
+        pending.Output.CachedPromptTokens = withStart;
+        if (withStart > 0)
+        {
+            metrics.CachedPromptTokens(pending.PromptWithout is not null, withStart);
+        }
+        return true;
+    }
+
+    /// <summary>Which cached sequences W and U take over, the cells W and U will share, and the cells to reserve.</summary>
+    private ReusePlan PlanReuse(PendingRequest pending)
+    {
+        var plainCells = pending.PromptWith.Length + pending.MaxNewTokens;
+        if (!keepPrompts)
+        {
+            return new ReusePlan(default, default, CopyWithoutToWith: false, pending.SharedPrefix, pending.ReservedCells);
+        }
+        var with = _cache.FindLongestPrefix(pending.PromptWith);
+        if (pending.PromptWithout is null)
+        {
+            return new ReusePlan(with, default, CopyWithoutToWith: false, SharedCells: 0, plainCells);
+        }
+
+        var shared = pending.SharedPrefix;
+        var withoutCells = pending.PromptWithout.Length + pending.MaxNewTokens;
+        // U takes cached cells of its own only where that saves more than sharing W's prefix would.
+        var without = _cache.FindLongestPrefix(pending.PromptWithout, excluded: with.Cursor);
+        if (without.Found && without.Length > shared)
+        {
+            var (sharedCells, copyToWith) =
+                ReferenceEquals(with.Entry, without.Entry) ? (Math.Min(without.Entry!.SharedCells, Math.Min(with.Length, without.Length)), false)
+                : !with.Found && shared > 0 ? (shared, true)
+                : (0, false);
+            var reserved = plainCells + withoutCells - sharedCells;
+            if (reserved <= contextSize)
+            {
+                return new ReusePlan(with, without, copyToWith, sharedCells, reserved);
+            }
+        }
+        return new ReusePlan(with, default, CopyWithoutToWith: false, shared, pending.ReservedCells);
+    }
+
+    /// <summary>
+    /// Takes <paramref name="match"/>'s entry out of the cache: the sequences the request reuses keep the positions its
+    /// prompts agree with, the others leave the KV cache.
+    /// </summary>
+    private void TakeOver(PromptCacheMatch match, ReusePlan plan)
+    {
+        if (match.Entry is not { } entry)
+        {
+            return;
+        }
+        _cache.Take(entry);
+        Keep(entry.With);
+        Keep(entry.Without);
+
+        void Keep(SequenceCursor? cursor)
+        {
+            if (cursor is null)
+            {
+                return;
+            }
+            if (ReferenceEquals(cursor, plan.With.Cursor))
+            {
+                LlamaApi.MemorySequenceRemove(_memory, cursor.SequenceId, plan.With.Length, -1);
+            }
+            else if (ReferenceEquals(cursor, plan.Without.Cursor))
+            {
+                LlamaApi.MemorySequenceRemove(_memory, cursor.SequenceId, plan.Without.Length, -1);
+            }
+            else
+            {
+                _cache.Remove(cursor, _freeSequences);
+            }
+        }
+    }
+
+    /// <param name="SharedCells">Leading positions W and U will hold in the same cells.</param>
+    private readonly record struct ReusePlan(
+        PromptCacheMatch With, PromptCacheMatch Without, bool CopyWithoutToWith, int SharedCells, int ReservedCells);
 
     private void Step()
     {
@@ -215,7 +351,7 @@ internal sealed class BatchScheduler(
 
     private void Finish(ActiveRequest request, FinishReason reason)
     {
-        Release(request);
+        Release(request, keepPrompt: keepPrompts);
         request.Output.Complete(reason);
         metrics.Ended(request.IsAligned, EngineMetrics.Outcome(reason), request.SubmittedAt, request.FirstTokenAt, request.Generated);
     }
@@ -227,19 +363,34 @@ internal sealed class BatchScheduler(
         {
             cellsUsed += request.CellsUsed;
         }
-        metrics.Occupancy(_active.Count, queue.Count, maxSequences - _freeSequences.Count, cellsUsed);
+        metrics.Occupancy(_active.Count, queue.Count, maxSequences - _freeSequences.Count - _cache.Sequences, cellsUsed, _cache.Sequences, _cache.Cells);
     }
 
-    private void Release(ActiveRequest request)
+    /// <summary>
+    /// Ends <paramref name="request"/>'s hold on the KV cache. Its sequences go to the prompt cache when
+    /// <paramref name="keepPrompt"/> (they hold exactly what their cursors recorded: cancellation and finishing happen
+    /// between steps), otherwise they are removed.
+    /// </summary>
+    private void Release(ActiveRequest request, bool keepPrompt)
     {
-        request.ReleaseSequences(_memory);
-        _freeSequences.Push(request.With.SequenceId);
-        if (request.Without is not null)
-        {
-            _freeSequences.Push(request.Without.SequenceId);
-        }
-        _freeCells += request.ReservedCells;
+        _reservedCells -= request.ReservedCells;
         _active.Remove(request);
+        var without = request.Without;
+        if (without is { Length: 0 })
+        {
+            // Cancelled before U got any cell (it waits for W's shared prefix).
+            _cache.Remove(without, _freeSequences);
+            without = null;
+        }
+        if (keepPrompt && request.With.Length > 0)
+        {
+            _cache.Add(new PromptCacheEntry(request.With, without, without is null ? 0 : request.SharedCells));
+        }
+        else
+        {
+            _cache.Remove(request.With, _freeSequences);
+            _cache.Remove(without, _freeSequences);
+        }
         request.Dispose();
     }
 
@@ -260,7 +411,7 @@ internal sealed class BatchScheduler(
         for (var i = _active.Count - 1; i >= 0; i--)
         {
             var request = _active[i];
-            Release(request);
+            Release(request, keepPrompt: false);
             request.Output.Fail(error);
             metrics.Ended(request.IsAligned, RequestOutcome.Error, request.SubmittedAt, request.FirstTokenAt, request.Generated);
         }

@@ -26,6 +26,7 @@ public sealed class InferenceEngine : IAsyncDisposable
     private readonly TaskCompletionSource _stopped = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly Thread _thread;
     private readonly TaskCompletionSource _drained = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private BatchScheduler? _scheduler;
     private int _outstanding;
     private int _admissionClosed;
 
@@ -134,13 +135,14 @@ public sealed class InferenceEngine : IAsyncDisposable
     /// <summary>Runs <paramref name="inspect"/> on the inference thread between steps (diagnostics and tests).</summary>
     internal Task<T> InspectAsync<T>(Func<SafeLlamaContextHandle, T> inspect) => _queue.InspectAsync(inspect);
 
-    /// <summary>The sequence ids that have any cell in the KV cache.</summary>
-    internal Task<int[]> OccupiedSequencesAsync() => InspectAsync(context =>
+    /// <summary>The sequence ids running requests hold, those the prompt cache keeps, and those with cells in the KV cache.</summary>
+    internal Task<SequenceCensus> SequenceCensusAsync() => InspectAsync(context =>
     {
         var memory = LlamaApi.GetMemory(context);
-        return Enumerable.Range(0, _engineOptions.MaxSequences)
+        var occupied = Enumerable.Range(0, _engineOptions.MaxSequences)
             .Where(sequence => LlamaApi.MemorySequenceMaxPosition(memory, sequence) >= 0)
             .ToArray();
+        return new SequenceCensus(_scheduler!.RunningSequences(), _scheduler.CachedSequences(), occupied);
     });
 
     public async ValueTask DisposeAsync()
@@ -170,9 +172,10 @@ public sealed class InferenceEngine : IAsyncDisposable
             _stopped.TrySetResult();
             return;
         }
+        var scheduler = new BatchScheduler(
+            _queue, _model, context.Handle, batch, _engineOptions.MaxSequences, _modelOptions.ContextSize, _engineOptions.PromptCache, Metrics, _logger);
+        _scheduler = scheduler;
         _started.TrySetResult();
-
-        var scheduler = new BatchScheduler(_queue, _model, context.Handle, batch, _engineOptions.MaxSequences, _modelOptions.ContextSize, Metrics, _logger);
         try
         {
             scheduler.Run(_stopping.Token);
@@ -184,6 +187,8 @@ public sealed class InferenceEngine : IAsyncDisposable
         }
         finally
         {
+            // After a failed loop new requests are refused at once instead of waiting for a thread that is gone.
+            _queue.Close();
             scheduler.FailAll(WorkQueue.ShuttingDown());
             batch.Dispose();
             context.Dispose();

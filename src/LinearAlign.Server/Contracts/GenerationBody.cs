@@ -59,6 +59,9 @@ public abstract record GenerationBody
     [Description("An end-user identifier; accepted for compatibility and not stored.")]
     public string? User { get; init; }
 
+    [Description("Extension (llama.cpp's benchmark field): never pick an end-of-generation token, so generation runs to max_tokens, a stop string or the context limit. Default false.")]
+    public bool? IgnoreEos { get; init; }
+
     [Description("Extension (linear alignment): a natural-language principle to steer the response toward. Empty or absent = plain decoding.")]
     public string? Principle { get; init; }
 

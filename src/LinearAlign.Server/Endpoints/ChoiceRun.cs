@@ -68,13 +68,18 @@ public sealed class ChoiceRun : IAsyncDisposable
     public Usage Usage(IReadOnlyList<GenerationResult> results)
     {
         var promptTokens = 0;
+        var cachedTokens = 0;
         var completionTokens = 0;
         for (var i = 0; i < results.Count; i++)
         {
-            promptTokens += i % _choicesPerPrompt == 0 ? results[i].Usage.PromptTokens : 0;
+            if (i % _choicesPerPrompt == 0)
+            {
+                promptTokens += results[i].Usage.PromptTokens;
+                cachedTokens += results[i].Usage.CachedPromptTokens;
+            }
             completionTokens += results[i].Usage.CompletionTokens;
         }
-        return new Usage(promptTokens, completionTokens, promptTokens + completionTokens);
+        return new Usage(promptTokens, completionTokens, promptTokens + completionTokens, new PromptTokensDetails(cachedTokens));
     }
 
     public async ValueTask DisposeAsync()

@@ -113,6 +113,7 @@ public static class RequestMapper
             FrequencyPenalty = body.FrequencyPenalty ?? 0f,
             RepeatPenalty = body.RepeatPenalty ?? 1f,
             LogitBias = ParseLogitBias(body.LogitBias),
+            IgnoreEndOfGeneration = body.IgnoreEos ?? false,
         };
         var principle = Extension(body.Principle, body.ExtraBody?.Principle, "principle");
         var stepSize = Extension(body.StepSize, body.ExtraBody?.StepSize, "step_size");

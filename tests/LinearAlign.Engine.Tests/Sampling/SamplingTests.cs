@@ -1,5 +1,6 @@
 using LinearAlign.Engine.Generation;
 using LinearAlign.Engine.Sampling;
+using LinearAlign.Engine.Text;
 
 namespace LinearAlign.Engine.Tests.Sampling;
 
@@ -112,5 +113,27 @@ public sealed class SamplingTests(EngineFixture fixture)
 
         Assert.Equal(string.Concat(Enumerable.Repeat(piece, 6)), repeated.Text);
         Assert.True(penalised.Text.Split(piece).Length - 1 < 6, penalised.Text);
+    }
+
+    [Theory]
+    [InlineData(null)]
+    [InlineData("Be kind")]
+    public async Task Ignoring_end_of_generation_runs_a_chat_turn_to_max_tokens(string? principle)
+    {
+        // The tiny model ends a chat turn at once unless its end-of-generation tokens are forbidden.
+        var request = new GenerationRequest
+        {
+            Messages = [new(ChatMessage.User, "What is the answer to the question")],
+            Principle = principle,
+            StepSize = 2f,
+            MaxTokens = 9,
+        };
+
+        var ending = await fixture.Engine.Submit(request with { Sampling = Requests.Greedy }).Completion;
+        var ignoring = await fixture.Engine.Submit(request with { Sampling = Requests.Greedy with { IgnoreEndOfGeneration = true } }).Completion;
+
+        Assert.Equal(FinishReason.Stop, ending.FinishReason);
+        Assert.Equal(FinishReason.Length, ignoring.FinishReason);
+        Assert.Equal(9, ignoring.Usage.CompletionTokens);
     }
 }

@@ -28,7 +28,9 @@ public sealed class AllocationTests(EngineFixture fixture)
             Sampling = new() { Temperature = temperature, TopP = 0.9f, Seed = 3, LogitBias = Requests.NoEndOfGeneration },
             Stop = ["never appears"],
         };
+        // Warm-up: the first request of each length rents its token record from a pool bucket not used before.
         await AllocatedOnInferenceThreadAsync(request, 8);
+        await AllocatedOnInferenceThreadAsync(request, 8 + 200);
 
         var shortRun = await AllocatedOnInferenceThreadAsync(request, 8);
         var longRun = await AllocatedOnInferenceThreadAsync(request, 8 + 200);
