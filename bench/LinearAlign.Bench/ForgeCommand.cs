@@ -4,17 +4,15 @@ using LinearAlign.TestFixtures.Models;
 
 namespace LinearAlign.Bench;
 
-/// <summary>Writes a random-weight GGUF model of a realistic shape: speed does not depend on the weight values.</summary>
+/// <summary>
+/// Writes a random-weight GGUF model of a realistic shape, with the real tokenizer and chat template of the model it
+/// imitates: speed does not depend on the weight values, but prompt lengths depend on the tokenizer.
+/// </summary>
 public static class ForgeCommand
 {
     public static int Run(BenchArguments arguments)
     {
-        var shape = arguments.Required("preset") switch
-        {
-            "tiny" => LlamaShape.Tiny,
-            "smollm2-135m" => LlamaShape.SmolLm2_135M,
-            var other => throw new ArgumentException($"Unknown preset '{other}' (tiny, smollm2-135m)."),
-        };
+        var preset = ForgePreset.Named(arguments.Required("preset"));
         var type = (arguments.Optional("type") ?? "q8_0") switch
         {
             "f32" => GgmlType.F32,
@@ -23,8 +21,18 @@ public static class ForgeCommand
             var other => throw new ArgumentException($"Unknown weight type '{other}' (f32, f16, q8_0)."),
         };
         var output = arguments.Required("out");
+        var spec = new ForgeSpec(preset.Shape, type, Name: $"bench-{preset.Name}");
+        if (preset.VocabularyFileName is not null)
+        {
+            var vocabularyFolder = arguments.Optional("vocab-dir") ?? VocabularyCache.EnsureFilled();
+            spec = spec with
+            {
+                VocabularyFile = Path.Combine(vocabularyFolder, preset.VocabularyFileName),
+                ChatTemplate = preset.ChatTemplate?.Invoke(vocabularyFolder),
+            };
+        }
         var watch = Stopwatch.StartNew();
-        ModelForge.Write(output, new ForgeSpec(shape, type, Name: $"bench-{arguments.Required("preset")}"));
+        ModelForge.Write(output, spec);
         Console.WriteLine($"wrote {output} ({new FileInfo(output).Length >> 20} MiB) in {watch.Elapsed.TotalSeconds:F1} s");
         return 0;
     }

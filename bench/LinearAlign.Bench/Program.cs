@@ -10,9 +10,11 @@ return args.FirstOrDefault() switch
 
 static int Usage()
 {
-    Console.Error.WriteLine("""
+    Console.Error.WriteLine($"""
         usage:
-          bench forge  --preset tiny|smollm2-135m --type f32|f16|q8_0 --out FILE
+          bench forge  --preset {string.Join('|', ForgePreset.All.Select(p => p.Name))} --type q8_0|f16|f32 --out FILE [--vocab-dir DIR]
+                       DIR: llama.cpp's models/ folder (ggml-vocab-*.gguf, templates/); by default {VocabularyCache.Folder},
+                       filled from npm node-llama-cpp on first use
           bench engine --model FILE [--threads N] [--tokens 128] [--prompt-tokens 500] [--repeats 3] [--json FILE]
         """);
     return 2;

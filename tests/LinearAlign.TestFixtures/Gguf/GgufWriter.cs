@@ -11,8 +11,6 @@ public sealed class GgufWriter
     /// <summary>ggml's default alignment of tensor data; a file that keeps it needs no general.alignment key.</summary>
     public const int Alignment = 32;
 
-    private const uint Magic = 0x46554747; // "GGUF" read as a little-endian uint32
-    private const uint Version = 3;
     private const int MaxTensorNameBytes = 63; // GGML_MAX_NAME less the terminating zero
     private const int MaxDimensions = 4;
 
@@ -21,24 +19,35 @@ public sealed class GgufWriter
     private readonly List<MetadataEntry> _metadata = [];
     private readonly List<TensorEntry> _tensors = [];
 
-    public void Add(string key, string value) => AddEntry(key, ValueType.String, w => WriteString(w, value));
+    public void Add(string key, string value) => Add(key, new GgufValue(GgufValueType.String, value));
 
-    public void AddUInt32(string key, uint value) => AddEntry(key, ValueType.UInt32, w => w.Write(value));
+    public void AddUInt32(string key, uint value) => Add(key, new GgufValue(GgufValueType.UInt32, value));
 
-    public void AddInt32(string key, int value) => AddEntry(key, ValueType.Int32, w => w.Write(value));
+    public void AddInt32(string key, int value) => Add(key, new GgufValue(GgufValueType.Int32, value));
 
-    public void AddFloat32(string key, float value) => AddEntry(key, ValueType.Float32, w => w.Write(value));
+    public void AddFloat32(string key, float value) => Add(key, new GgufValue(GgufValueType.Float32, value));
 
-    public void AddBool(string key, bool value) => AddEntry(key, ValueType.Bool, w => w.Write(value));
+    public void AddBool(string key, bool value) => Add(key, new GgufValue(GgufValueType.Bool, value));
 
     public void AddStringArray(string key, IReadOnlyList<string> values) =>
-        AddArray(key, ValueType.String, values, WriteString);
+        Add(key, GgufValue.ArrayOf(GgufValueType.String, values.ToArray()));
 
     public void AddFloat32Array(string key, IReadOnlyList<float> values) =>
-        AddArray(key, ValueType.Float32, values, (w, v) => w.Write(v));
+        Add(key, GgufValue.ArrayOf(GgufValueType.Float32, values.ToArray()));
 
     public void AddInt32Array(string key, IReadOnlyList<int> values) =>
-        AddArray(key, ValueType.Int32, values, (w, v) => w.Write(v));
+        Add(key, GgufValue.ArrayOf(GgufValueType.Int32, values.ToArray()));
+
+    /// <summary>Adds a value of any GGUF type, such as one read by <see cref="GgufReader"/>; arrays are not copied, so leave them unchanged.</summary>
+    public void Add(string key, GgufValue value)
+    {
+        if (_metadata.Exists(e => e.Key == key))
+        {
+            throw new ArgumentException($"metadata key '{key}' was already added", nameof(key));
+        }
+        GgufEncoding.Validate(value);
+        _metadata.Add(new MetadataEntry(key, value));
+    }
 
     /// <summary>
     /// Adds a tensor whose shape is given ne0 first, as ggml orders it. <paramref name="fill"/> receives a zeroed span
@@ -100,22 +109,21 @@ public sealed class GgufWriter
     private void WriteHeader(Stream header)
     {
         using var w = new BinaryWriter(header, Encoding.UTF8, leaveOpen: true);
-        w.Write(Magic);
-        w.Write(Version);
+        w.Write(GgufEncoding.Magic);
+        w.Write(GgufEncoding.Version);
         w.Write((ulong)_tensors.Count);
         w.Write((ulong)_metadata.Count);
         foreach (var entry in _metadata)
         {
-            WriteString(w, entry.Key);
-            w.Write((uint)entry.Type);
-            entry.WriteValue(w);
+            GgufEncoding.WriteString(w, entry.Key);
+            GgufEncoding.WriteValue(w, entry.Value);
         }
 
         // Offsets are relative to the data section and each tensor starts aligned, as gguf.cpp checks exactly.
         long offset = 0;
         foreach (var tensor in _tensors)
         {
-            WriteString(w, tensor.Name);
+            GgufEncoding.WriteString(w, tensor.Name);
             w.Write((uint)tensor.Shape.Length);
             foreach (long dimension in tensor.Shape)
             {
@@ -127,54 +135,12 @@ public sealed class GgufWriter
         }
     }
 
-    private void AddArray<T>(string key, ValueType elementType, IReadOnlyList<T> values, Action<BinaryWriter, T> writeElement)
-    {
-        T[] snapshot = [.. values];
-        AddEntry(key, ValueType.Array, w =>
-        {
-            w.Write((uint)elementType);
-            w.Write((ulong)snapshot.Length);
-            foreach (var value in snapshot)
-            {
-                writeElement(w, value);
-            }
-        });
-    }
-
-    private void AddEntry(string key, ValueType type, Action<BinaryWriter> writeValue)
-    {
-        if (_metadata.Exists(e => e.Key == key))
-        {
-            throw new ArgumentException($"metadata key '{key}' was already added", nameof(key));
-        }
-        _metadata.Add(new MetadataEntry(key, type, writeValue));
-    }
-
-    /// <summary>GGUF strings are a uint64 byte length and UTF-8 bytes, with no terminator.</summary>
-    private static void WriteString(BinaryWriter w, string value)
-    {
-        byte[] bytes = Encoding.UTF8.GetBytes(value);
-        w.Write((ulong)bytes.Length);
-        w.Write(bytes);
-    }
-
     private static void WritePadding(Stream stream, long writtenSoFar) =>
         stream.Write(Padding, 0, (int)(Aligned(writtenSoFar) - writtenSoFar));
 
     private static long Aligned(long byteCount) => (byteCount + Alignment - 1) / Alignment * Alignment;
 
-    private sealed record MetadataEntry(string Key, ValueType Type, Action<BinaryWriter> WriteValue);
+    private sealed record MetadataEntry(string Key, GgufValue Value);
 
     private sealed record TensorEntry(string Name, GgmlType Type, long[] Shape, int ByteCount, Action<Span<byte>> Fill);
-
-    /// <summary>GGUF metadata value type ids (gguf_type), only those this writer emits.</summary>
-    private enum ValueType : uint
-    {
-        UInt32 = 4,
-        Int32 = 5,
-        Float32 = 6,
-        Bool = 7,
-        String = 8,
-        Array = 9,
-    }
 }

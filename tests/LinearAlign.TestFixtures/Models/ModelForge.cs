@@ -3,25 +3,31 @@ using LinearAlign.TestFixtures.Gguf;
 namespace LinearAlign.TestFixtures.Models;
 
 /// <summary>
-/// Writes llama-architecture GGUF models with seeded random weights that llama.cpp loads and runs like a real
-/// model: the output is nonsense, but deterministic for a given spec.
+/// Writes llama-family GGUF models with seeded random weights that llama.cpp loads and runs like a real model: the
+/// output is nonsense, but deterministic for a given spec.
 /// </summary>
 public static class ModelForge
 {
-    private const float RmsNormEpsilon = 1e-5f;
-    private const float RopeFreqBase = 10000f;
-
     /// <summary>GGML_QNT_VERSION: the quantised block layout the data is in.</summary>
     private const uint QuantizationVersion = 2;
 
     public static void Write(string path, ForgeSpec spec)
     {
         Validate(spec.Shape);
-        var vocabulary = SyntheticVocabulary.Create(spec.Shape.VocabSize);
         var writer = new GgufWriter();
         AddHyperparameters(writer, spec);
-        AddVocabulary(writer, spec, vocabulary);
-        AddTensors(writer, spec, vocabulary);
+        Func<int, bool>? isOutputRowLive = null;
+        if (spec.VocabularyFile is null)
+        {
+            var vocabulary = SyntheticVocabulary.Create(spec.Shape.VocabSize);
+            AddSyntheticVocabulary(writer, spec, vocabulary);
+            isOutputRowLive = vocabulary.IsEmittable;
+        }
+        else
+        {
+            CopiedTokenizer.AddTo(writer, spec.VocabularyFile, spec.Shape.VocabSize, spec.ChatTemplate);
+        }
+        AddTensors(writer, spec, isOutputRowLive);
         writer.WriteTo(path);
     }
 
@@ -40,23 +46,24 @@ public static class ModelForge
     private static void AddHyperparameters(GgufWriter writer, ForgeSpec spec)
     {
         var shape = spec.Shape;
-        writer.Add("general.architecture", "llama");
+        string architecture = shape.Architecture.GgufName();
+        writer.Add("general.architecture", architecture);
         writer.Add("general.name", spec.Name);
         writer.AddUInt32("general.file_type", FileType(spec.WeightType));
         writer.AddUInt32("general.quantization_version", QuantizationVersion);
-        writer.AddUInt32("llama.context_length", (uint)shape.ContextLength);
-        writer.AddUInt32("llama.embedding_length", (uint)shape.EmbeddingLength);
-        writer.AddUInt32("llama.block_count", (uint)shape.BlockCount);
-        writer.AddUInt32("llama.feed_forward_length", (uint)shape.FeedForwardLength);
-        writer.AddUInt32("llama.attention.head_count", (uint)shape.HeadCount);
-        writer.AddUInt32("llama.attention.head_count_kv", (uint)shape.HeadCountKv);
-        writer.AddUInt32("llama.rope.dimension_count", (uint)shape.HeadDimension);
-        writer.AddFloat32("llama.attention.layer_norm_rms_epsilon", RmsNormEpsilon);
-        writer.AddFloat32("llama.rope.freq_base", RopeFreqBase);
-        writer.AddUInt32("llama.vocab_size", (uint)shape.VocabSize);
+        writer.AddUInt32($"{architecture}.context_length", (uint)shape.ContextLength);
+        writer.AddUInt32($"{architecture}.embedding_length", (uint)shape.EmbeddingLength);
+        writer.AddUInt32($"{architecture}.block_count", (uint)shape.BlockCount);
+        writer.AddUInt32($"{architecture}.feed_forward_length", (uint)shape.FeedForwardLength);
+        writer.AddUInt32($"{architecture}.attention.head_count", (uint)shape.HeadCount);
+        writer.AddUInt32($"{architecture}.attention.head_count_kv", (uint)shape.HeadCountKv);
+        writer.AddUInt32($"{architecture}.rope.dimension_count", (uint)shape.HeadDimension);
+        writer.AddFloat32($"{architecture}.attention.layer_norm_rms_epsilon", shape.RmsNormEpsilon);
+        writer.AddFloat32($"{architecture}.rope.freq_base", shape.RopeFreqBase);
+        writer.AddUInt32($"{architecture}.vocab_size", (uint)shape.VocabSize);
     }
 
-    private static void AddVocabulary(GgufWriter writer, ForgeSpec spec, SyntheticVocabulary vocabulary)
+    private static void AddSyntheticVocabulary(GgufWriter writer, ForgeSpec spec, SyntheticVocabulary vocabulary)
     {
         writer.Add("tokenizer.ggml.model", "llama");
         writer.AddStringArray("tokenizer.ggml.tokens", vocabulary.Tokens);
@@ -73,7 +80,11 @@ public static class ModelForge
         }
     }
 
-    private static void AddTensors(GgufWriter writer, ForgeSpec spec, SyntheticVocabulary vocabulary)
+    /// <summary>
+    /// Only output rows <paramref name="isOutputRowLive"/> accepts get weights; null accepts all, as a copied
+    /// tokenizer says nothing of which tokens a model should emit.
+    /// </summary>
+    private static void AddTensors(GgufWriter writer, ForgeSpec spec, Func<int, bool>? isOutputRowLive)
     {
         var shape = spec.Shape;
         // Embedding and output weights get the full scale so that logits differ between tokens by several units;
@@ -86,6 +97,12 @@ public static class ModelForge
             AddHiddenMatrix(writer, spec, prefix + "attn_q.weight", shape.EmbeddingLength, shape.EmbeddingLength);
             AddHiddenMatrix(writer, spec, prefix + "attn_k.weight", shape.EmbeddingLength, shape.KvEmbeddingLength);
             AddHiddenMatrix(writer, spec, prefix + "attn_v.weight", shape.EmbeddingLength, shape.KvEmbeddingLength);
+            if (shape.Architecture == LlamaArchitecture.Qwen2)
+            {
+                AddBias(writer, spec, prefix + "attn_q.bias", shape.EmbeddingLength);
+                AddBias(writer, spec, prefix + "attn_k.bias", shape.KvEmbeddingLength);
+                AddBias(writer, spec, prefix + "attn_v.bias", shape.KvEmbeddingLength);
+            }
             AddHiddenMatrix(writer, spec, prefix + "attn_output.weight", shape.EmbeddingLength, shape.EmbeddingLength);
             AddNorm(writer, prefix + "ffn_norm.weight", shape.EmbeddingLength);
             AddHiddenMatrix(writer, spec, prefix + "ffn_gate.weight", shape.EmbeddingLength, shape.FeedForwardLength);
@@ -93,9 +110,12 @@ public static class ModelForge
             AddHiddenMatrix(writer, spec, prefix + "ffn_down.weight", shape.FeedForwardLength, shape.EmbeddingLength);
         }
         AddNorm(writer, "output_norm.weight", shape.EmbeddingLength);
-        // Tokens never to be emitted get all-zero output rows: their logit stays 0 while the others spread over
-        // several units, so greedy output is text pieces and the occasional end of turn, never stray bytes.
-        AddMatrix(writer, spec, "output.weight", shape.EmbeddingLength, shape.VocabSize, spec.WeightScale, vocabulary.IsEmittable);
+        if (!shape.TiedEmbeddings)
+        {
+            // Tokens never to be emitted get all-zero output rows: their logit stays 0 while the others spread over
+            // several units, so greedy output is text pieces and the occasional end of turn, never stray bytes.
+            AddMatrix(writer, spec, "output.weight", shape.EmbeddingLength, shape.VocabSize, spec.WeightScale, isOutputRowLive);
+        }
     }
 
     private static void AddHiddenMatrix(GgufWriter writer, ForgeSpec spec, string name, int ne0, int ne1) =>
@@ -117,6 +137,13 @@ public static class ModelForge
                 }
             }
         });
+    }
+
+    /// <summary>Biases are added after the matmul, so they get the scale of its outputs; ggml keeps them in F32.</summary>
+    private static void AddBias(GgufWriter writer, ForgeSpec spec, string name, int length)
+    {
+        ulong seed = RandomWeights.TensorSeed(spec.Seed, name);
+        writer.AddTensor(name, GgmlType.F32, [length], data => RandomWeights.FillUniform(data, GgmlType.F32, spec.WeightScale, seed));
     }
 
     /// <summary>RMS norm weights of one leave activations as normalised; ggml wants norms in F32 whatever the file type.</summary>

@@ -15,12 +15,6 @@ internal sealed class SyntheticVocabulary
     /// <summary>SentencePiece's word-boundary mark (U+2581), which stands for the space before a word.</summary>
     private const string WordStart = "\u2581";
 
-    /// <summary>llama_token_type values as tokenizer.ggml.token_type stores them.</summary>
-    private const int NormalType = 1;
-    private const int UnknownType = 2;
-    private const int ControlType = 3;
-    private const int ByteType = 6;
-
     private const string Punctuation = "!\"#$%&'()*+,-./:;<=>?@[\\]^_`{|}~";
 
     /// <summary>Most useful first: a small vocabulary keeps only the head of this list.</summary>
@@ -40,14 +34,14 @@ internal sealed class SyntheticVocabulary
         "most", "other",
     ];
 
-    private static readonly (string Text, int Type)[] ControlTokens =
+    private static readonly (string Text, LlamaTokenType Type)[] ControlTokens =
     [
-        ("<unk>", UnknownType),
-        ("<s>", ControlType),
-        ("</s>", ControlType),
-        ("<|im_start|>", ControlType),
+        ("<unk>", LlamaTokenType.Unknown),
+        ("<s>", LlamaTokenType.Control),
+        ("</s>", LlamaTokenType.Control),
+        ("<|im_start|>", LlamaTokenType.Control),
         // llama.cpp recognises this text and makes it an end-of-generation token, so ChatML turns end generation.
-        ("<|im_end|>", ControlType),
+        ("<|im_end|>", LlamaTokenType.Control),
     ];
 
     private SyntheticVocabulary(string[] tokens, float[] scores, int[] types)
@@ -67,7 +61,7 @@ internal sealed class SyntheticVocabulary
     /// Whether a model should ever emit the token: text pieces and the two ends of generation, but not unknown, BOS,
     /// turn starts or lone bytes, half of which would be broken UTF-8 on their own.
     /// </summary>
-    public bool IsEmittable(int id) => Types[id] == NormalType || id is EosId or ImEndId;
+    public bool IsEmittable(int id) => Types[id] == (int)LlamaTokenType.Normal || id is EosId or ImEndId;
 
     public static SyntheticVocabulary Create(int size)
     {
@@ -84,12 +78,12 @@ internal sealed class SyntheticVocabulary
         foreach (var (text, type) in ControlTokens)
         {
             tokens[id] = text;
-            types[id++] = type;
+            types[id++] = (int)type;
         }
         for (int b = 0; b < 256; b++)
         {
             tokens[id] = $"<0x{b:X2}>";
-            types[id++] = ByteType;
+            types[id++] = (int)LlamaTokenType.Byte;
         }
         // Normal pieces score below every control and byte token and fall with priority, as a trained vocabulary's do.
         int rank = 1;
@@ -98,7 +92,7 @@ internal sealed class SyntheticVocabulary
         {
             tokens[id] = pieces.Current;
             scores[id] = -rank++;
-            types[id++] = NormalType;
+            types[id++] = (int)LlamaTokenType.Normal;
         }
         return new SyntheticVocabulary(tokens, scores, types);
     }
