@@ -28,6 +28,7 @@ internal static class Metrics
         ["linearalign_sequences_max"] = MetricType.Gauge,
         ["linearalign_sequences_cached"] = MetricType.Gauge,
         ["linearalign_kv_cells_cached"] = MetricType.Gauge,
+        ["linearalign_inference_thread_allocated_bytes"] = MetricType.Gauge,
         ["linearalign_kv_cells_used"] = MetricType.Gauge,
         ["linearalign_kv_cells_total"] = MetricType.Gauge,
         ["linearalign_device_memory_used_bytes"] = MetricType.Gauge,

@@ -39,6 +39,7 @@ public sealed class EngineMetrics : IDisposable
     private int _cellsUsed;
     private int _sequencesCached;
     private int _cellsCached;
+    private long _inferenceThreadAllocated;
 
     public EngineMetrics(string model, int maxSequences, int contextCells)
     {
@@ -68,6 +69,8 @@ public sealed class EngineMetrics : IDisposable
         Meter.CreateObservableGauge("linearalign_sequences_max", () => new Measurement<int>(maxSequences, _model), "sequences", "KV cache sequences available (Engine:MaxSequences).");
         Meter.CreateObservableGauge("linearalign_kv_cells_used", () => new Measurement<int>(Volatile.Read(ref _cellsUsed), _model), "cells", "KV cache cells holding tokens of running requests.");
         Meter.CreateObservableGauge("linearalign_kv_cells_cached", () => new Measurement<int>(Volatile.Read(ref _cellsCached), _model), "cells", "KV cache cells the prompt cache keeps from finished requests.");
+        Meter.CreateObservableGauge("linearalign_inference_thread_allocated_bytes", () => new Measurement<long>(Volatile.Read(ref _inferenceThreadAllocated), _model), "By",
+            "Bytes the inference thread has allocated since the engine started; it should not grow with generated tokens.");
         Meter.CreateObservableGauge("linearalign_kv_cells_total", () => new Measurement<int>(contextCells, _model), "cells", "KV cache cells in all (Model:ContextSize, unified across sequences).");
     }
 
@@ -114,9 +117,10 @@ public sealed class EngineMetrics : IDisposable
     /// <summary>Refused before it was queued: bad parameters, no room in the context, a full queue, shutdown.</summary>
     public void Rejected(bool aligned) => _requests.Add(1, _byOutcome[Index(aligned)][(int)RequestOutcome.Rejected]);
 
-    /// <summary>The scheduler's state after a step, for the gauges.</summary>
+    /// <summary>The scheduler's state after a step, for the gauges; called on the inference thread.</summary>
     public void Occupancy(int running, int queued, int sequencesInUse, int cellsUsed, int sequencesCached, int cellsCached)
     {
+        Volatile.Write(ref _inferenceThreadAllocated, GC.GetAllocatedBytesForCurrentThread());
         Volatile.Write(ref _sequencesCached, sequencesCached);
         Volatile.Write(ref _cellsCached, cellsCached);
         Volatile.Write(ref _running, running);

@@ -32,6 +32,7 @@ public sealed class MetricsEndpointTests(ServerFixture server)
             ("linearalign_requests_running", "gauge"), ("linearalign_requests_queued", "gauge"), ("linearalign_sequences_in_use", "gauge"),
             ("linearalign_sequences_max", "gauge"), ("linearalign_kv_cells_used", "gauge"), ("linearalign_kv_cells_total", "gauge"),
             ("linearalign_prompt_tokens_cached_total", "counter"), ("linearalign_sequences_cached", "gauge"), ("linearalign_kv_cells_cached", "gauge"),
+            ("linearalign_inference_thread_allocated_bytes", "gauge"),
             ("linearalign_device_memory_used_bytes", "gauge"), ("linearalign_device_memory_free_bytes", "gauge"), ("linearalign_device_memory_total_bytes", "gauge"),
             ("linearalign_process_resident_memory_bytes", "gauge"), ("linearalign_time_to_first_token_seconds", "histogram"),
             ("linearalign_time_per_output_token_seconds", "histogram"), ("linearalign_request_duration_seconds", "histogram"),
