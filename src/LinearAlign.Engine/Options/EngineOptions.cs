@@ -19,8 +19,11 @@ public sealed class EngineOptions
     public bool ShareAlignedPrefix { get; set; } = true;
 
     /// <summary>
-    /// Keep finished requests' KV cache sequences while their ids and cells are not needed, and let a request whose
-    /// prompt starts the same way take them over (least recently used evicted first).
+    /// Conversations the KV cache holds at most: running requests plus finished ones whose sequences are kept so that
+    /// a request whose prompt starts the same way takes them over. Beyond it the least recently finished are evicted,
+    /// as llama-server reuses its slots: every kept cell widens the attention span of every decode step. 0 = no
+    /// prompt cache.
     /// </summary>
-    public bool PromptCache { get; set; } = true;
+    [Range(0, 1024)]
+    public int PromptCacheConversations { get; set; } = 4;
 }

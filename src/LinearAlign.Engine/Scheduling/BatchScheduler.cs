@@ -22,7 +22,7 @@ internal sealed class BatchScheduler(
     LlamaBatchHandle batch,
     int maxSequences,
     int contextSize,
-    bool keepPrompts,
+    int cacheConversations,
     EngineMetrics metrics,
     ILogger logger)
 {
@@ -131,10 +131,14 @@ internal sealed class BatchScheduler(
             TakeOver(plan.Without, plan);
         }
         var newSequences = pending.SequenceCount - (plan.With.Found ? 1 : 0) - (plan.Without.Found ? 1 : 0);
-        while (_freeSequences.Count < newSequences || FreeCells < plan.ReservedCells)
+        while (_freeSequences.Count < newSequences || FreeCells < plan.ReservedCells || _cache.Count + _active.Count + 1 > cacheConversations)
         {
             if (!_cache.TryEvictOldest(_freeSequences))
             {
+                if (_freeSequences.Count >= newSequences && FreeCells >= plan.ReservedCells)
+                {
+                    break;
+                }
                 throw new InvalidOperationException($"The prompt cache has nothing left to evict for {newSequences} sequences and {plan.ReservedCells} cells; the scheduler's accounting is wrong.");
             }
         }
@@ -174,7 +178,7 @@ internal sealed class BatchScheduler(
     private ReusePlan PlanReuse(PendingRequest pending)
     {
         var plainCells = pending.PromptWith.Length + pending.MaxNewTokens;
-        if (!keepPrompts)
+        if (cacheConversations == 0)
         {
             return new ReusePlan(default, default, CopyWithoutToWith: false, pending.SharedPrefix, pending.ReservedCells);
         }
@@ -351,7 +355,7 @@ internal sealed class BatchScheduler(
 
     private void Finish(ActiveRequest request, FinishReason reason)
     {
-        Release(request, keepPrompt: keepPrompts);
+        Release(request, keepPrompt: cacheConversations > 0);
         request.Output.Complete(reason);
         metrics.Ended(request.IsAligned, EngineMetrics.Outcome(reason), request.SubmittedAt, request.FirstTokenAt, request.Generated);
     }
@@ -385,6 +389,9 @@ internal sealed class BatchScheduler(
         if (keepPrompt && request.With.Length > 0)
         {
             _cache.Add(new PromptCacheEntry(request.With, without, without is null ? 0 : request.SharedCells));
+            while (_cache.Count + _active.Count > cacheConversations && _cache.TryEvictOldest(_freeSequences))
+            {
+            }
         }
         else
         {
