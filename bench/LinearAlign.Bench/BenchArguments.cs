@@ -30,4 +30,19 @@ public sealed class BenchArguments
 
     public int Int(string name, int defaultValue) =>
         _values.TryGetValue(name, out var value) ? int.Parse(value, CultureInfo.InvariantCulture) : defaultValue;
+
+    public double? Double(string name) =>
+        _values.TryGetValue(name, out var value) ? double.Parse(value, CultureInfo.InvariantCulture) : null;
+
+    /// <summary>A value named as the enum's member, in any case (e.g. "--prompt fixed").</summary>
+    public T Enum<T>(string name, T defaultValue) where T : struct, Enum
+    {
+        if (!_values.TryGetValue(name, out var value))
+        {
+            return defaultValue;
+        }
+        return System.Enum.TryParse<T>(value, ignoreCase: true, out var parsed) && System.Enum.IsDefined(parsed)
+            ? parsed
+            : throw new ArgumentException($"--{name}: '{value}' is not one of {string.Join(", ", System.Enum.GetNames<T>().Select(n => n.ToLowerInvariant()))}.");
+    }
 }

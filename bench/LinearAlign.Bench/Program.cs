@@ -1,10 +1,14 @@
 using LinearAlign.Bench;
+using LinearAlign.Bench.Compare;
+using LinearAlign.Bench.Load;
 
 // Benchmarks run where nothing else computes: ggml collapses when its threads exceed the free cores.
 return args.FirstOrDefault() switch
 {
     "forge" => ForgeCommand.Run(BenchArguments.Parse(args[1..])),
     "engine" => await EngineBenchmark.RunAsync(BenchArguments.Parse(args[1..])),
+    "load" => await LoadCommand.RunAsync(BenchArguments.Parse(args[1..])),
+    "compare" => await CompareCommand.RunAsync(BenchArguments.Parse(args[1..])),
     _ => Usage(),
 };
 
@@ -16,6 +20,12 @@ static int Usage()
                        DIR: llama.cpp's models/ folder (ggml-vocab-*.gguf, templates/); by default {VocabularyCache.Folder},
                        filled from npm node-llama-cpp on first use
           bench engine --model FILE [--threads N] [--tokens 128] [--prompt-tokens 500] [--repeats 3] [--json FILE]
+          bench load    --url URL [--api-key K] [--model ID] [--clients 1] [--requests CLIENTS] [--prompt-tokens 500] [--max-tokens 128]
+                        [--prompt random|fixed] [--turns 1] [--system TEXT] [--principle TEXT [--step-size S]] [--endpoint chat|completions]
+                        [--extra JSON] [--seed 1] [--warmup 1] [--timeout 600] [--label NAME] [--json FILE]
+          bench compare --a URL --b URL [--a-name ours] [--b-name llama-server] [--a-key K] [--b-key K] [--rounds 3]
+                        [--workloads FILE|NAME,...] [--prompt-tokens 500] [--max-tokens 128] [--requests-per-client 2]
+                        [--principle TEXT] [--step-size 2] [--warmup 1] [--timeout 600] [--json FILE] [--markdown FILE] [--svg FILE]
         """);
     return 2;
 }

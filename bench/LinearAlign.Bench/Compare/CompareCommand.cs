@@ -1,0 +1,104 @@
+using System.Globalization;
+using System.Text.Json;
+using LinearAlign.Bench.Load;
+using LinearAlign.Bench.Plot;
+
+namespace LinearAlign.Bench.Compare;
+
+/// <summary>
+/// `bench compare`: the same workloads against server A and server B, back to back, round after round, in the order
+/// AB in odd rounds and BA in even ones, so that neither side always runs on a machine warmed (or heated) by the other.
+/// </summary>
+public static class CompareCommand
+{
+    public static Task<int> RunAsync(BenchArguments arguments) => LoadCommand.ReportFailuresAsync(async () =>
+    {
+        var aName = arguments.Optional("a-name") ?? "ours";
+        var bName = arguments.Optional("b-name") ?? "llama-server";
+        var aUrl = arguments.Required("a");
+        var bUrl = arguments.Required("b");
+        var rounds = arguments.Int("rounds", 3);
+        var workloads = Workloads(arguments);
+        using var aHttp = LoadTarget.CreateClient(aUrl, arguments.Optional("a-key"));
+        using var bHttp = LoadTarget.CreateClient(bUrl, arguments.Optional("b-key"));
+        var sides = new[] { (Name: aName, Target: new LoadTarget(aHttp, aUrl, null)), (Name: bName, Target: new LoadTarget(bHttp, bUrl, null)) };
+
+        var startedAt = DateTimeOffset.Now;
+        var results = workloads.ToDictionary(w => w.Name, _ => new List<RoundResult>());
+        for (var round = 1; round <= rounds; round++)
+        {
+            var order = round % 2 == 1 ? new[] { 0, 1 } : [1, 0];
+            foreach (var (workload, number) in workloads.Select((w, i) => (w, i)))
+            {
+                // Both sides get the same prompts in a round, and every workload and round new ones: a server keeps
+                // earlier prompts cached (llama-server does), and a prompt seen before would start at once.
+                var seeded = workload with { Seed = (workload.Seed * 1000 + round) * 1000 + number };
+                var reports = new LoadReport?[2];
+                foreach (var side in order.Where(s => s == 0 || !workload.ASideOnly))
+                {
+                    var (name, target) = sides[side];
+                    var settings = LoadCommand.SettingsOf(arguments, $"{name} {workload.Name} round {round}/{rounds}");
+                    reports[side] = await LoadRunner.RunAsync(target, seeded, settings, Console.Error, CancellationToken.None);
+                    Console.WriteLine(Summary(reports[side]!));
+                }
+                results[workload.Name].Add(new RoundResult(round, string.Concat(order.Select(s => "AB"[s])), reports[0]!, reports[1]));
+            }
+        }
+
+        var report = new ComparisonReport(aName, aUrl, bName, bUrl, rounds, startedAt,
+            workloads.Select(w => WorkloadComparison.Create(w, results[w.Name])).ToList());
+        var markdown = report.Markdown();
+        Console.WriteLine();
+        Console.WriteLine(markdown);
+        if (arguments.Optional("json") is { } json)
+        {
+            await BenchJson.WriteFileAsync(json, report);
+        }
+        if (arguments.Optional("markdown") is { } markdownFile)
+        {
+            await File.WriteAllTextAsync(markdownFile, markdown);
+        }
+        if (arguments.Optional("svg") is { } svg)
+        {
+            await File.WriteAllTextAsync(svg, SvgLineChart.Render(report.Chart()));
+        }
+        return report.Workloads.All(w => w.AFailed == 0 && w.BFailed is null or 0) ? 0 : 1;
+    });
+
+    /// <summary>
+    /// --workloads: a JSON file with an array of workloads, or names from the built-in set (default: all of it), which
+    /// --prompt-tokens, --max-tokens, --requests-per-client, --principle and --step-size shape.
+    /// </summary>
+    private static IReadOnlyList<Workload> Workloads(BenchArguments arguments)
+    {
+        var selection = arguments.Optional("workloads") ?? "all";
+        if (File.Exists(selection))
+        {
+            var fromFile = JsonSerializer.Deserialize<List<Workload>>(File.ReadAllText(selection), BenchJson.Options)
+                ?? throw new ArgumentException($"{selection} holds no workloads.");
+            if (fromFile.Select(w => w.Name).Distinct().Count() != fromFile.Count)
+            {
+                throw new ArgumentException($"{selection}: workload names must differ.");
+            }
+            return fromFile;
+        }
+        var builtIn = BuiltInWorkloads.Create(
+            arguments.Int("prompt-tokens", 500),
+            arguments.Int("max-tokens", 128),
+            arguments.Int("requests-per-client", 2),
+            arguments.Optional("principle") ?? BuiltInWorkloads.Principle,
+            arguments.Double("step-size") ?? 2);
+        if (selection == "all")
+        {
+            return builtIn;
+        }
+        var names = selection.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries);
+        var unknown = names.Where(n => builtIn.All(w => w.Name != n)).ToList();
+        return unknown.Count == 0
+            ? builtIn.Where(w => names.Contains(w.Name)).ToList()
+            : throw new ArgumentException($"--workloads: no file and no built-in workload named {string.Join(", ", unknown)} (built-in: all, {string.Join(", ", builtIn.Select(w => w.Name))}).");
+    }
+
+    private static string Summary(LoadReport report) => string.Create(CultureInfo.InvariantCulture,
+        $"{report.Label}: {report.AggregateTokensPerSecond:F1} tok/s, TTFT p50 {report.TtftMs?.P50:F0} ms, TPOT p50 {report.TpotMs?.P50:F1} ms, {report.Failed} failed");
+}

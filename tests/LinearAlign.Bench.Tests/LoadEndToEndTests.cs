@@ -1,0 +1,64 @@
+using System.Text.Json;
+using LinearAlign.Bench.Load;
+using LinearAlign.TestFixtures;
+using LinearAlign.TestFixtures.Models;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Mvc.Testing;
+
+namespace LinearAlign.Bench.Tests;
+
+/// <summary>The load generator against the real server, in-process over the tiny generated model.</summary>
+public sealed class LoadEndToEndTests
+{
+    private sealed class TinyServer : WebApplicationFactory<Program>
+    {
+        protected override void ConfigureWebHost(IWebHostBuilder builder)
+        {
+            builder.UseSetting("Model:Path", TinyModels.Default);
+            builder.UseSetting("Model:Alias", "tiny");
+            builder.UseSetting("Model:Threads", "1");
+            builder.UseSetting("Model:ContextSize", "1024");
+            builder.UseSetting("Engine:MaxSequences", "4");
+        }
+    }
+
+    [Fact]
+    public async Task Two_clients_stream_four_requests_of_eight_tokens_each()
+    {
+        NativeTestLock.Enter();
+        await using var server = new TinyServer();
+        using var http = server.CreateClient();
+        using (var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(60)))
+        {
+            while (!(await http.GetAsync("/health/ready", timeout.Token)).IsSuccessStatusCode)
+            {
+                await Task.Delay(50, timeout.Token);
+            }
+        }
+        var workload = new Workload
+        {
+            Clients = 2,
+            Requests = 4,
+            PromptTokens = 32,
+            MaxTokens = 8,
+            // The tiny model's weights are random, so it may pick an end-of-generation token (2 or 4) early; ignore_eos
+            // is sent too, but a server need not know it.
+            ExtraFields = new() { ["logit_bias"] = JsonDocument.Parse("""{"2":-100,"4":-100}""").RootElement },
+        };
+
+        var report = await LoadRunner.RunAsync(new LoadTarget(http, "in-process", null), workload,
+            new RunSettings("e2e", Warmup: 1, TimeSpan.FromSeconds(60), ShowProgress: false), TextWriter.Null, CancellationToken.None);
+
+        Assert.Equal("tiny", report.Model);
+        Assert.Equal("tokenize", report.Calibration.Source);
+        Assert.Equal(4, report.Requests);
+        Assert.Empty(report.Errors);
+        Assert.Equal(0, report.Failed);
+        Assert.Equal(32, report.CompletionTokens);
+        Assert.All(report.RequestTimings, t => Assert.True(t.UsageReported));
+        Assert.Equal([0, 1], report.RequestTimings.Select(t => t.Client).Distinct().Order());
+        Assert.True(report.TtftMs!.P50 > 0);
+        Assert.True(report.AggregateTokensPerSecond > 0);
+        Assert.InRange(report.FirstTurns.PromptTokensMedian!.Value, 32, 32 * 2);
+    }
+}
