@@ -93,8 +93,9 @@ llama_command=("$llama_server" -m "$model" -t "$threads" -tb "$threads" -c "$ctx
 # A plain request takes one of our sequences and an aligned request two, so 2 x parallel sequences let $parallel aligned
 # requests run at once, as llama-server runs $parallel plain ones. (Plain load above $parallel streams therefore runs
 # up to 2 x $parallel wide on ours and $parallel wide on llama-server.)
+# Its prompt cache keeps at most $parallel conversations (running or finished), as llama-server's $parallel slots do.
 ours_command=(dotnet "$server_dll" --urls "http://127.0.0.1:$ours_port" --Model:Path="$model" --Model:Threads="$threads"
-  --Model:ContextSize="$ctx" --Engine:MaxSequences=$((2 * parallel)))
+  --Model:ContextSize="$ctx" --Engine:MaxSequences=$((2 * parallel)) --Engine:PromptCacheConversations="$parallel")
 
 {
   echo "date: $(date -Is)"
@@ -132,6 +133,15 @@ wait_ready llama-server "http://127.0.0.1:$llama_port/health" "$llama_pid" "$out
 wait_ready ours "http://127.0.0.1:$ours_port/health/ready" "$ours_pid" "$out/ours.log"
 echo "peer: ours on port $ours_port (PID $ours_pid), llama-server on port $llama_port (PID $llama_pid); results in $out" >&2
 
+# Our inference thread's allocation counter and generated tokens, before and after the run: allocation per generated
+# token should be zero (what a request allocates once, such as its sampler, is reported per request).
+ours_metric() {
+  curl -fsS "http://127.0.0.1:$ours_port/metrics" | awk -v name="$1" '$1 ~ "^"name"({|$)" { sum += $2 } END { printf "%.0f", sum }'
+}
+allocated_before="$(ours_metric linearalign_inference_thread_allocated_bytes)"
+generated_before="$(ours_metric linearalign_generated_tokens_total)"
+requests_before="$(ours_metric linearalign_requests_total)"
+
 # In the background and waited for, so that a signal to this script is handled at once rather than after the run.
 dotnet "$bench_dll" compare \
   --a "http://127.0.0.1:$ours_port" --a-name ours \
@@ -142,4 +152,24 @@ compare_pid=$!
 status=0
 wait "$compare_pid" || status=$?
 compare_pid=""
+
+# Resident memory of both after the run: the same model, KV cache and compute buffers, so the difference is what our
+# process adds (the .NET runtime, ASP.NET Core, our buffers).
+rss_kib() { awk '/^VmRSS:/ { print $2 }' "/proc/$1/status"; }
+ours_rss="$(rss_kib "$ours_pid")"
+llama_rss="$(rss_kib "$llama_pid")"
+allocated=$(( $(ours_metric linearalign_inference_thread_allocated_bytes) - allocated_before ))
+generated=$(( $(ours_metric linearalign_generated_tokens_total) - generated_before ))
+requests=$(( $(ours_metric linearalign_requests_total) - requests_before ))
+{
+  echo "| measure | value |"
+  echo "|---|---|"
+  echo "| resident memory, ours (MiB) | $((ours_rss / 1024)) |"
+  echo "| resident memory, llama-server (MiB) | $((llama_rss / 1024)) |"
+  echo "| ours − llama-server (MiB) | $(((ours_rss - llama_rss) / 1024)) |"
+  echo "| bytes allocated on our inference thread during the run | $allocated |"
+  echo "| requests / generated tokens in the run (ours) | $requests / $generated |"
+  echo "| bytes per request / per generated token | $(awk -v a="$allocated" -v r="$requests" 'BEGIN { printf "%.0f", r ? a / r : 0 }') / $(awk -v a="$allocated" -v g="$generated" 'BEGIN { printf "%.2f", g ? a / g : 0 }') |"
+} >"$out/resources.md"
+cat "$out/resources.md"
 exit "$status"

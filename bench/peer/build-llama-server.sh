@@ -23,7 +23,7 @@ mkdir -p "$work"
 echo "build-llama-server: fetching node-llama-cpp@$version for its llama.cpp source bundle" >&2
 (cd "$work" && npm pack --silent "node-llama-cpp@$version" >/dev/null)
 tar -xzf "$work/node-llama-cpp-$version.tgz" -C "$work" package/llama/gitRelease.bundle
-git clone --quiet "$work/package/llama/gitRelease.bundle" "$work/llama.cpp"
+git -c advice.detachedHead=false clone --quiet "$work/package/llama/gitRelease.bundle" "$work/llama.cpp"
 
 # GGML_NATIVE compiles for this CPU, as the npm package's best CPU variant is picked for it at run time.
 echo "build-llama-server: building llama-server with $(nproc) jobs (several minutes on 2 cores)" >&2
