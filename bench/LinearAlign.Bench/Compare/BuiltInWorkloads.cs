@@ -14,6 +14,12 @@ public static class BuiltInWorkloads
     public const string Principle =
         "You are a careful, honest and kind assistant. Answer clearly and briefly, say what you do not know, and never suggest anything harmful.";
 
+    /// <summary>
+    /// Sent with every chat: a template that adds a default system prompt when there is none (SmolLM2's does) is then
+    /// rendered alike by every server, whatever template engine it runs, so both decode the same prompt tokens.
+    /// </summary>
+    public const string SystemMessage = "You are a helpful assistant.";
+
     public static readonly int[] Concurrency = [1, 2, 4, 8];
 
     public static IReadOnlyList<Workload> Create(int promptTokens, int maxTokens, int requestsPerClient, string principle, double stepSize)
@@ -26,6 +32,7 @@ public static class BuiltInWorkloads
             PromptTokens = promptTokens,
             MaxTokens = maxTokens,
             Series = "plain",
+            System = SystemMessage,
         };
 
         var workloads = new List<Workload> { Plain(1), Plain(1) with { Name = "turns-3", Turns = 3, Series = null } };

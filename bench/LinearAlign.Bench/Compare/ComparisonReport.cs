@@ -18,6 +18,9 @@ public sealed record Metric(string Name, Func<LoadReport, double?> Value)
         new("TTFT follow-up turns p50 ms", r => r.FollowUpTurns?.TtftMs?.P50),
         new("TPOT p50 ms", r => r.TpotMs?.P50),
         new("request tokens/s p50", r => r.RequestTokensPerSecond?.P50),
+        // Equal prompts must give equal counts; a differing count means the servers rendered the chat differently.
+        new("prompt tokens (server's count, first turns)", r => r.FirstTurns.PromptTokensMedian),
+        new("cached prompt tokens, follow-up turns", r => r.FollowUpTurns?.CachedTokensMedian),
     ];
 }
 

@@ -19,11 +19,11 @@ public sealed class EngineOptions
     public bool ShareAlignedPrefix { get; set; } = true;
 
     /// <summary>
-    /// Conversations the KV cache holds at most: running requests plus finished ones whose sequences are kept so that
-    /// a request whose prompt starts the same way takes them over. Beyond it the least recently finished are evicted,
-    /// as llama-server reuses its slots: every kept cell widens the attention span of every decode step. 0 = no
-    /// prompt cache.
+    /// KV cache sequences that running requests and the prompt cache hold together at most: finished requests'
+    /// sequences are kept within it so that a request whose prompt starts the same way takes them over, least
+    /// recently finished evicted first, as llama-server reuses its slots. Bounded because every kept cell widens the
+    /// attention span of every decode step. An aligned conversation holds two sequences. 0 = no prompt cache.
     /// </summary>
-    [Range(0, 1024)]
-    public int PromptCacheConversations { get; set; } = 4;
+    [Range(0, 256)]
+    public int PromptCacheSequences { get; set; } = 4;
 }

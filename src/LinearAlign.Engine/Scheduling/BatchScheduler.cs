@@ -22,7 +22,7 @@ internal sealed class BatchScheduler(
     LlamaBatchHandle batch,
     int maxSequences,
     int contextSize,
-    int cacheConversations,
+    int cacheSequences,
     EngineMetrics metrics,
     ILogger logger)
 {
@@ -33,6 +33,7 @@ internal sealed class BatchScheduler(
     private readonly PromptCache _cache = new(LlamaApi.GetMemory(context));
     private readonly byte[] _pieceBuffer = new byte[256];
     private int _reservedCells;
+    private int _runningSequences;
 
     /// <summary>Sequence ids held by running requests.</summary>
     public int[] RunningSequences() =>
@@ -131,7 +132,7 @@ internal sealed class BatchScheduler(
             TakeOver(plan.Without, plan);
         }
         var newSequences = pending.SequenceCount - (plan.With.Found ? 1 : 0) - (plan.Without.Found ? 1 : 0);
-        while (_freeSequences.Count < newSequences || FreeCells < plan.ReservedCells || _cache.Count + _active.Count + 1 > cacheConversations)
+        while (_freeSequences.Count < newSequences || FreeCells < plan.ReservedCells || _cache.Sequences + _runningSequences + pending.SequenceCount > cacheSequences)
         {
             if (!_cache.TryEvictOldest(_freeSequences))
             {
@@ -165,6 +166,7 @@ internal sealed class BatchScheduler(
         plan.Without.Cursor?.Dispose();
 
         _reservedCells += plan.ReservedCells;
+        _runningSequences += pending.SequenceCount;
         _active.Add(new ActiveRequest(pending, placement, model));
         pending.Output.CachedPromptTokens = withStart;
         if (withStart > 0)
@@ -178,7 +180,7 @@ internal sealed class BatchScheduler(
     private ReusePlan PlanReuse(PendingRequest pending)
     {
         var plainCells = pending.PromptWith.Length + pending.MaxNewTokens;
-        if (cacheConversations == 0)
+        if (cacheSequences == 0)
         {
             return new ReusePlan(default, default, CopyWithoutToWith: false, pending.SharedPrefix, pending.ReservedCells);
         }
@@ -355,7 +357,7 @@ internal sealed class BatchScheduler(
 
     private void Finish(ActiveRequest request, FinishReason reason)
     {
-        Release(request, keepPrompt: cacheConversations > 0);
+        Release(request, keepPrompt: cacheSequences > 0);
         request.Output.Complete(reason);
         metrics.Ended(request.IsAligned, EngineMetrics.Outcome(reason), request.SubmittedAt, request.FirstTokenAt, request.Generated);
     }
@@ -378,6 +380,7 @@ internal sealed class BatchScheduler(
     private void Release(ActiveRequest request, bool keepPrompt)
     {
         _reservedCells -= request.ReservedCells;
+        _runningSequences -= request.SequenceCount;
         _active.Remove(request);
         var without = request.Without;
         if (without is { Length: 0 })
@@ -389,7 +392,7 @@ internal sealed class BatchScheduler(
         if (keepPrompt && request.With.Length > 0)
         {
             _cache.Add(new PromptCacheEntry(request.With, without, without is null ? 0 : request.SharedCells));
-            while (_cache.Count + _active.Count > cacheConversations && _cache.TryEvictOldest(_freeSequences))
+            while (_cache.Sequences + _runningSequences > cacheSequences && _cache.TryEvictOldest(_freeSequences))
             {
             }
         }

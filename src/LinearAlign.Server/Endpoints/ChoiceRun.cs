@@ -54,6 +54,19 @@ public sealed class ChoiceRun : IAsyncDisposable
     /// <summary>Every choice's events, interleaved as they happen; each choice's last event carries its result.</summary>
     public async IAsyncEnumerable<ChoiceEvent> ReadEventsAsync([EnumeratorCancellation] CancellationToken cancellationToken)
     {
+        if (_streams.Length == 1)
+        {
+            // One choice needs no merging: its deltas are read directly, one hop fewer per token.
+            await foreach (var delta in _streams[0].ReadDeltasAsync(cancellationToken))
+            {
+                if (delta.Text.Length > 0)
+                {
+                    yield return new ChoiceEvent(0, delta.Text, null);
+                }
+            }
+            yield return new ChoiceEvent(0, string.Empty, await _streams[0].Completion);
+            yield break;
+        }
         var events = Channel.CreateUnbounded<ChoiceEvent>(new UnboundedChannelOptions { SingleReader = true });
         var readers = _streams.Select((stream, index) => ReadChoiceAsync(stream, index, events.Writer, cancellationToken)).ToArray();
         _ = Task.WhenAll(readers).ContinueWith(

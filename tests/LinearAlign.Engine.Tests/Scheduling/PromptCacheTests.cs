@@ -54,7 +54,7 @@ public sealed class PromptCacheTests(EngineFixture fixture)
     public async Task A_chat_growing_by_a_turn_computes_only_the_new_turn_with_the_logits_it_would_have_from_scratch()
     {
         await using var engine = await fixture.StartEngineAsync(new EngineOptions { MaxSequences = 4 });
-        await using var uncached = await fixture.StartEngineAsync(new EngineOptions { MaxSequences = 4, PromptCacheConversations = 0 });
+        await using var uncached = await fixture.StartEngineAsync(new EngineOptions { MaxSequences = 4, PromptCacheSequences = 0 });
         var cachedLogits = new List<float[]>();
         var freshLogits = new List<float[]>();
 
@@ -72,7 +72,7 @@ public sealed class PromptCacheTests(EngineFixture fixture)
     public async Task An_aligned_chat_growing_by_a_turn_takes_over_both_its_sequences()
     {
         await using var engine = await fixture.StartEngineAsync(new EngineOptions { MaxSequences = 4 });
-        await using var uncached = await fixture.StartEngineAsync(new EngineOptions { MaxSequences = 4, PromptCacheConversations = 0 });
+        await using var uncached = await fixture.StartEngineAsync(new EngineOptions { MaxSequences = 4, PromptCacheSequences = 0 });
         var cachedLogits = new List<float[]>();
         var freshLogits = new List<float[]>();
 
@@ -94,7 +94,7 @@ public sealed class PromptCacheTests(EngineFixture fixture)
     public async Task A_plain_chat_continued_with_a_principle_lets_U_take_over_the_plain_sequence()
     {
         await using var engine = await fixture.StartEngineAsync(new EngineOptions { MaxSequences = 4 });
-        await using var uncached = await fixture.StartEngineAsync(new EngineOptions { MaxSequences = 4, PromptCacheConversations = 0 });
+        await using var uncached = await fixture.StartEngineAsync(new EngineOptions { MaxSequences = 4, PromptCacheSequences = 0 });
         var cachedLogits = new List<float[]>();
         var freshLogits = new List<float[]>();
 
@@ -129,9 +129,9 @@ public sealed class PromptCacheTests(EngineFixture fixture)
     }
 
     [Fact]
-    public async Task Beyond_the_configured_conversations_the_least_recently_finished_prompt_is_evicted()
+    public async Task Beyond_the_configured_sequences_the_least_recently_finished_prompt_is_evicted()
     {
-        await using var engine = await fixture.StartEngineAsync(new EngineOptions { MaxSequences = 8, PromptCacheConversations = 2 });
+        await using var engine = await fixture.StartEngineAsync(new EngineOptions { MaxSequences = 8, PromptCacheSequences = 2 });
         string[] prompts = ["What is the answer to the question", "How do you answer the user", "The principle is to be kind"];
 
         foreach (var prompt in prompts)
@@ -165,7 +165,7 @@ public sealed class PromptCacheTests(EngineFixture fixture)
     [Fact]
     public async Task With_the_prompt_cache_off_finished_requests_leave_nothing_in_the_KV_cache()
     {
-        await using var engine = await fixture.StartEngineAsync(new EngineOptions { MaxSequences = 4, PromptCacheConversations = 0 });
+        await using var engine = await fixture.StartEngineAsync(new EngineOptions { MaxSequences = 4, PromptCacheSequences = 0 });
 
         await engine.Submit(Requests.Plain("What is the answer to the question")).Completion;
         var repeated = await engine.Submit(Requests.Aligned("What is the answer to the question", Principle, StepSize)).Completion;
