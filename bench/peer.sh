@@ -93,10 +93,8 @@ llama_command=("$llama_server" -m "$model" -t "$threads" -tb "$threads" -c "$ctx
 # A plain request takes one of our sequences and an aligned request two, so 2 x parallel sequences let $parallel aligned
 # requests run at once, as llama-server runs $parallel plain ones. (Plain load above $parallel streams therefore runs
 # up to 2 x $parallel wide on ours and $parallel wide on llama-server.)
-# Running and kept requests hold at most $parallel sequences, as llama-server's $parallel slots do (its slots hold the
-# prompt cache too).
 ours_command=(dotnet "$server_dll" --urls "http://127.0.0.1:$ours_port" --Model:Path="$model" --Model:Threads="$threads"
-  --Model:ContextSize="$ctx" --Engine:MaxSequences=$((2 * parallel)) --Engine:PromptCacheSequences="$parallel")
+  --Model:ContextSize="$ctx" --Engine:MaxSequences=$((2 * parallel)))
 
 {
   echo "date: $(date -Is)"

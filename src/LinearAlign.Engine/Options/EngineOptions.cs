@@ -19,11 +19,8 @@ public sealed class EngineOptions
     public bool ShareAlignedPrefix { get; set; } = true;
 
     /// <summary>
-    /// KV cache sequences that running requests and the prompt cache hold together at most: finished requests'
-    /// sequences are kept within it so that a request whose prompt starts the same way takes them over, least
-    /// recently finished evicted first, as llama-server reuses its slots. Bounded because every kept cell widens the
-    /// attention span of every decode step. An aligned conversation holds two sequences. 0 = no prompt cache.
+    /// Keep a finished request's KV cache sequences until the next request is admitted, which takes them over when its
+    /// prompt starts the same way (a chat growing by a turn, a repeated prompt) and computes only the rest.
     /// </summary>
-    [Range(0, 256)]
-    public int PromptCacheSequences { get; set; } = 4;
+    public bool PromptCache { get; set; } = true;
 }

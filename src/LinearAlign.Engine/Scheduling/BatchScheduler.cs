@@ -22,7 +22,7 @@ internal sealed class BatchScheduler(
     LlamaBatchHandle batch,
     int maxSequences,
     int contextSize,
-    int cacheSequences,
+    bool keepPrompts,
     EngineMetrics metrics,
     ILogger logger)
 {
@@ -33,7 +33,6 @@ internal sealed class BatchScheduler(
     private readonly PromptCache _cache = new(LlamaApi.GetMemory(context));
     private readonly byte[] _pieceBuffer = new byte[256];
     private int _reservedCells;
-    private int _runningSequences;
 
     /// <summary>Sequence ids held by running requests.</summary>
     public int[] RunningSequences() =>
@@ -41,8 +40,6 @@ internal sealed class BatchScheduler(
 
     /// <summary>Sequence ids the prompt cache holds.</summary>
     public int[] CachedSequences() => _cache.SequenceIds();
-
-    private int FreeCells => contextSize - _reservedCells - _cache.Cells;
 
     public void Run(CancellationToken stopping)
     {
@@ -131,17 +128,11 @@ internal sealed class BatchScheduler(
         {
             TakeOver(plan.Without, plan);
         }
-        var newSequences = pending.SequenceCount - (plan.With.Found ? 1 : 0) - (plan.Without.Found ? 1 : 0);
-        while (_freeSequences.Count < newSequences || FreeCells < plan.ReservedCells || _cache.Sequences + _runningSequences + pending.SequenceCount > cacheSequences)
+        // Cells kept for other prompts would widen the attention span of every step this request and the running ones
+        // take (on a small model as costly as the weights once a few thousand cells are kept), so they leave the KV
+        // cache now, as llama-server clears its idle slots when it starts a task.
+        while (_cache.TryEvictOldest(_freeSequences))
         {
-            if (!_cache.TryEvictOldest(_freeSequences))
-            {
-                if (_freeSequences.Count >= newSequences && FreeCells >= plan.ReservedCells)
-                {
-                    break;
-                }
-                throw new InvalidOperationException($"The prompt cache has nothing left to evict for {newSequences} sequences and {plan.ReservedCells} cells; the scheduler's accounting is wrong.");
-            }
         }
 
         var with = plan.With.Found ? plan.With.Cursor!.SequenceId : _freeSequences.Pop();
@@ -166,7 +157,6 @@ internal sealed class BatchScheduler(
         plan.Without.Cursor?.Dispose();
 
         _reservedCells += plan.ReservedCells;
-        _runningSequences += pending.SequenceCount;
         _active.Add(new ActiveRequest(pending, placement, model));
         pending.Output.CachedPromptTokens = withStart;
         if (withStart > 0)
@@ -180,7 +170,7 @@ internal sealed class BatchScheduler(
     private ReusePlan PlanReuse(PendingRequest pending)
     {
         var plainCells = pending.PromptWith.Length + pending.MaxNewTokens;
-        if (cacheSequences == 0)
+        if (!keepPrompts)
         {
             return new ReusePlan(default, default, CopyWithoutToWith: false, pending.SharedPrefix, pending.ReservedCells);
         }
@@ -357,7 +347,7 @@ internal sealed class BatchScheduler(
 
     private void Finish(ActiveRequest request, FinishReason reason)
     {
-        Release(request, keepPrompt: cacheSequences > 0);
+        Release(request, keepPrompt: keepPrompts);
         request.Output.Complete(reason);
         metrics.Ended(request.IsAligned, EngineMetrics.Outcome(reason), request.SubmittedAt, request.FirstTokenAt, request.Generated);
     }
@@ -380,7 +370,6 @@ internal sealed class BatchScheduler(
     private void Release(ActiveRequest request, bool keepPrompt)
     {
         _reservedCells -= request.ReservedCells;
-        _runningSequences -= request.SequenceCount;
         _active.Remove(request);
         var without = request.Without;
         if (without is { Length: 0 })
@@ -392,9 +381,6 @@ internal sealed class BatchScheduler(
         if (keepPrompt && request.With.Length > 0)
         {
             _cache.Add(new PromptCacheEntry(request.With, without, without is null ? 0 : request.SharedCells));
-            while (_cache.Sequences + _runningSequences > cacheSequences && _cache.TryEvictOldest(_freeSequences))
-            {
-            }
         }
         else
         {

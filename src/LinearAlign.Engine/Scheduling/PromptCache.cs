@@ -3,9 +3,9 @@ using LinearAlign.Native.Interop;
 namespace LinearAlign.Engine.Scheduling;
 
 /// <summary>
-/// KV cache sequences of finished requests, kept while nothing else needs their sequence ids or cells, so that a
-/// later request whose prompt starts the same way (a chat growing by a turn, a repeated system prompt) takes them
-/// over and computes only what follows. Least recently used entries are evicted first. Owned by the inference thread.
+/// KV cache sequences of finished requests, kept until the next admission so that a request whose prompt starts the
+/// same way (a chat growing by a turn, a repeated prompt) takes them over and computes only what follows; what is not
+/// taken over is evicted then, oldest first. Owned by the inference thread.
 /// </summary>
 internal sealed class PromptCache(nint memory)
 {

@@ -6,8 +6,8 @@ using LinearAlign.Engine.Text;
 namespace LinearAlign.Engine.Tests.Scheduling;
 
 /// <summary>
-/// Finished requests leave their KV cache sequences behind; a later request that starts the same way takes them over
-/// and computes only the rest, with the logits it would have had from scratch. Each test runs its own engine so that
+/// Finished requests leave their KV cache sequences behind until the next admission; a request that starts the same
+/// way takes them over and computes only the rest, with the logits it would have had from scratch. Each test runs its own engine so that
 /// what the cache holds depends on that test alone.
 /// </summary>
 [Collection(EngineCollection.Name)]
@@ -54,7 +54,7 @@ public sealed class PromptCacheTests(EngineFixture fixture)
     public async Task A_chat_growing_by_a_turn_computes_only_the_new_turn_with_the_logits_it_would_have_from_scratch()
     {
         await using var engine = await fixture.StartEngineAsync(new EngineOptions { MaxSequences = 4 });
-        await using var uncached = await fixture.StartEngineAsync(new EngineOptions { MaxSequences = 4, PromptCacheSequences = 0 });
+        await using var uncached = await fixture.StartEngineAsync(new EngineOptions { MaxSequences = 4, PromptCache = false });
         var cachedLogits = new List<float[]>();
         var freshLogits = new List<float[]>();
 
@@ -72,7 +72,7 @@ public sealed class PromptCacheTests(EngineFixture fixture)
     public async Task An_aligned_chat_growing_by_a_turn_takes_over_both_its_sequences()
     {
         await using var engine = await fixture.StartEngineAsync(new EngineOptions { MaxSequences = 4 });
-        await using var uncached = await fixture.StartEngineAsync(new EngineOptions { MaxSequences = 4, PromptCacheSequences = 0 });
+        await using var uncached = await fixture.StartEngineAsync(new EngineOptions { MaxSequences = 4, PromptCache = false });
         var cachedLogits = new List<float[]>();
         var freshLogits = new List<float[]>();
 
@@ -94,7 +94,7 @@ public sealed class PromptCacheTests(EngineFixture fixture)
     public async Task A_plain_chat_continued_with_a_principle_lets_U_take_over_the_plain_sequence()
     {
         await using var engine = await fixture.StartEngineAsync(new EngineOptions { MaxSequences = 4 });
-        await using var uncached = await fixture.StartEngineAsync(new EngineOptions { MaxSequences = 4, PromptCacheSequences = 0 });
+        await using var uncached = await fixture.StartEngineAsync(new EngineOptions { MaxSequences = 4, PromptCache = false });
         var cachedLogits = new List<float[]>();
         var freshLogits = new List<float[]>();
 
@@ -111,38 +111,20 @@ public sealed class PromptCacheTests(EngineFixture fixture)
     }
 
     [Fact]
-    public async Task When_sequence_ids_run_out_the_least_recently_used_prompt_is_evicted_first()
+    public async Task Admitting_a_request_evicts_the_cached_prompts_it_does_not_take_over()
     {
-        await using var engine = await fixture.StartEngineAsync(new EngineOptions { MaxSequences = 3 });
-        string[] prompts = ["What is the answer to the question", "How do you answer the user", "The principle is to be kind", "Who is the assistant here"];
+        await using var engine = await fixture.StartEngineAsync(new EngineOptions { MaxSequences = 8 });
 
-        foreach (var prompt in prompts)
-        {
-            await engine.Submit(Requests.Plain(prompt)).Completion;
-        }
-        var oldest = await engine.Submit(Requests.Plain(prompts[0])).Completion;
-        var newest = await engine.Submit(Requests.Plain(prompts[3])).Completion;
+        await engine.Submit(Requests.Plain("What is the answer to the question")).Completion;
+        await engine.Submit(Requests.Plain("How do you answer the user")).Completion;
+        var evicted = await engine.Submit(Requests.Plain("What is the answer to the question")).Completion;
+        var kept = await engine.Submit(Requests.Plain("What is the answer to the question")).Completion;
+        var census = await engine.SequenceCensusAsync();
 
-        Assert.Equal(0, oldest.Usage.CachedPromptTokens);
-        Assert.Equal(newest.Usage.PromptTokens - 1, newest.Usage.CachedPromptTokens);
-        Assert.Equal(3, (await engine.SequenceCensusAsync()).Cached.Length);
-    }
-
-    [Fact]
-    public async Task Beyond_the_configured_sequences_the_least_recently_finished_prompt_is_evicted()
-    {
-        await using var engine = await fixture.StartEngineAsync(new EngineOptions { MaxSequences = 8, PromptCacheSequences = 2 });
-        string[] prompts = ["What is the answer to the question", "How do you answer the user", "The principle is to be kind"];
-
-        foreach (var prompt in prompts)
-        {
-            await engine.Submit(Requests.Plain(prompt)).Completion;
-        }
-        var kept = await engine.SequenceCensusAsync();
-        var evicted = await engine.Submit(Requests.Plain(prompts[0])).Completion;
-
-        Assert.Equal(2, kept.Cached.Length);
         Assert.Equal(0, evicted.Usage.CachedPromptTokens);
+        Assert.Equal(kept.Usage.PromptTokens - 1, kept.Usage.CachedPromptTokens);
+        Assert.Single(census.Cached);
+        Assert.True(census.IsIdle, census.ToString());
     }
 
     [Fact]
@@ -165,7 +147,7 @@ public sealed class PromptCacheTests(EngineFixture fixture)
     [Fact]
     public async Task With_the_prompt_cache_off_finished_requests_leave_nothing_in_the_KV_cache()
     {
-        await using var engine = await fixture.StartEngineAsync(new EngineOptions { MaxSequences = 4, PromptCacheSequences = 0 });
+        await using var engine = await fixture.StartEngineAsync(new EngineOptions { MaxSequences = 4, PromptCache = false });
 
         await engine.Submit(Requests.Plain("What is the answer to the question")).Completion;
         var repeated = await engine.Submit(Requests.Aligned("What is the answer to the question", Principle, StepSize)).Completion;
