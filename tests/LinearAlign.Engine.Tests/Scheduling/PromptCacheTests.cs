@@ -1,6 +1,7 @@
 using LinearAlign.Engine.Generation;
 using LinearAlign.Engine.Options;
 using LinearAlign.Engine.Sampling;
+using LinearAlign.Engine.Scheduling;
 using LinearAlign.Engine.Text;
 
 namespace LinearAlign.Engine.Tests.Scheduling;
@@ -50,64 +51,59 @@ public sealed class PromptCacheTests(EngineFixture fixture)
         Assert.Equal(first.Text, second.Text);
     }
 
-    [Fact]
-    public async Task A_chat_growing_by_a_turn_computes_only_the_new_turn_with_the_logits_it_would_have_from_scratch()
+    /// <summary>What a chat's second turn got from an engine that ran its first turn, and from one with the cache off.</summary>
+    private sealed record SecondTurnRun(
+        GenerationResult Turn1, GenerationResult Turn2, GenerationResult Fresh,
+        SequenceCensus AfterTurn1, SequenceCensus AfterTurn2, List<float[]> CachedLogits, List<float[]> FreshLogits);
+
+    private async Task<SecondTurnRun> RunSecondTurnAsync(string? firstPrinciple, string? secondPrinciple)
     {
         await using var engine = await fixture.StartEngineAsync(new EngineOptions { MaxSequences = 4 });
         await using var uncached = await fixture.StartEngineAsync(new EngineOptions { MaxSequences = 4, PromptCache = false });
         var cachedLogits = new List<float[]>();
         var freshLogits = new List<float[]>();
 
-        var turn1 = await engine.Submit(Chat(FirstTurn)).Completion;
-        var turn2 = await engine.Submit(Chat(SecondTurn(turn1.Text), observed: cachedLogits)).Completion;
-        var fresh = await uncached.Submit(Chat(SecondTurn(turn1.Text), observed: freshLogits)).Completion;
+        var turn1 = await engine.Submit(Chat(FirstTurn, firstPrinciple)).Completion;
+        var afterTurn1 = await engine.SequenceCensusAsync();
+        var turn2 = await engine.Submit(Chat(SecondTurn(turn1.Text), secondPrinciple, cachedLogits)).Completion;
+        var afterTurn2 = await engine.SequenceCensusAsync();
+        var fresh = await uncached.Submit(Chat(SecondTurn(turn1.Text), secondPrinciple, freshLogits)).Completion;
+        return new SecondTurnRun(turn1, turn2, fresh, afterTurn1, afterTurn2, cachedLogits, freshLogits);
+    }
 
-        Assert.True(turn2.Usage.CachedPromptTokens >= turn1.Usage.PromptTokens, $"cached {turn2.Usage.CachedPromptTokens} of the first turn's {turn1.Usage.PromptTokens} prompt tokens");
-        Assert.Equal(0, fresh.Usage.CachedPromptTokens);
-        LogitAssert.Close(freshLogits, cachedLogits, stepSize: 0f);
-        Assert.Equal(fresh.Text, turn2.Text);
+    [Fact]
+    public async Task A_chat_growing_by_a_turn_computes_only_the_new_turn_with_the_logits_it_would_have_from_scratch()
+    {
+        var run = await RunSecondTurnAsync(firstPrinciple: null, secondPrinciple: null);
+
+        Assert.True(run.Turn2.Usage.CachedPromptTokens >= run.Turn1.Usage.PromptTokens, $"cached {run.Turn2.Usage.CachedPromptTokens} of the first turn's {run.Turn1.Usage.PromptTokens} prompt tokens");
+        Assert.Equal(0, run.Fresh.Usage.CachedPromptTokens);
+        LogitAssert.Close(run.FreshLogits, run.CachedLogits, stepSize: 0f);
+        Assert.Equal(run.Fresh.Text, run.Turn2.Text);
     }
 
     [Fact]
     public async Task An_aligned_chat_growing_by_a_turn_takes_over_both_its_sequences()
     {
-        await using var engine = await fixture.StartEngineAsync(new EngineOptions { MaxSequences = 4 });
-        await using var uncached = await fixture.StartEngineAsync(new EngineOptions { MaxSequences = 4, PromptCache = false });
-        var cachedLogits = new List<float[]>();
-        var freshLogits = new List<float[]>();
+        var run = await RunSecondTurnAsync(Principle, Principle);
 
-        var turn1 = await engine.Submit(Chat(FirstTurn, Principle)).Completion;
-        var afterTurn1 = await engine.SequenceCensusAsync();
-        var turn2 = await engine.Submit(Chat(SecondTurn(turn1.Text), Principle, cachedLogits)).Completion;
-        var afterTurn2 = await engine.SequenceCensusAsync();
-        var fresh = await uncached.Submit(Chat(SecondTurn(turn1.Text), Principle, freshLogits)).Completion;
-
-        Assert.Equal(2, afterTurn1.Cached.Length);
-        Assert.Equal(afterTurn1.Cached.Order(), afterTurn2.Cached.Order());
-        Assert.True(afterTurn2.IsIdle, afterTurn2.ToString());
-        Assert.True(turn2.Usage.CachedPromptTokens >= turn1.Usage.PromptTokens, $"cached {turn2.Usage.CachedPromptTokens} of the first turn's {turn1.Usage.PromptTokens} prompt tokens");
-        LogitAssert.Close(freshLogits, cachedLogits, StepSize);
-        Assert.Equal(fresh.Text, turn2.Text);
+        Assert.Equal(2, run.AfterTurn1.Cached.Length);
+        Assert.Equal(run.AfterTurn1.Cached.Order(), run.AfterTurn2.Cached.Order());
+        Assert.True(run.AfterTurn2.IsIdle, run.AfterTurn2.ToString());
+        Assert.True(run.Turn2.Usage.CachedPromptTokens >= run.Turn1.Usage.PromptTokens, $"cached {run.Turn2.Usage.CachedPromptTokens} of the first turn's {run.Turn1.Usage.PromptTokens} prompt tokens");
+        LogitAssert.Close(run.FreshLogits, run.CachedLogits, StepSize);
+        Assert.Equal(run.Fresh.Text, run.Turn2.Text);
     }
 
     [Fact]
     public async Task A_plain_chat_continued_with_a_principle_lets_U_take_over_the_plain_sequence()
     {
-        await using var engine = await fixture.StartEngineAsync(new EngineOptions { MaxSequences = 4 });
-        await using var uncached = await fixture.StartEngineAsync(new EngineOptions { MaxSequences = 4, PromptCache = false });
-        var cachedLogits = new List<float[]>();
-        var freshLogits = new List<float[]>();
+        var run = await RunSecondTurnAsync(firstPrinciple: null, Principle);
 
-        var turn1 = await engine.Submit(Chat(FirstTurn)).Completion;
-        var plainSequence = (await engine.SequenceCensusAsync()).Cached.Single();
-        var turn2 = await engine.Submit(Chat(SecondTurn(turn1.Text), Principle, cachedLogits)).Completion;
-        var afterTurn2 = await engine.SequenceCensusAsync();
-        await uncached.Submit(Chat(SecondTurn(turn1.Text), Principle, freshLogits)).Completion;
-
-        Assert.Contains(plainSequence, afterTurn2.Cached);
-        Assert.Equal(2, afterTurn2.Cached.Length);
-        Assert.True(turn2.Usage.CachedPromptTokens > 0, "W takes the shared prefix from U's cached cells");
-        LogitAssert.Close(freshLogits, cachedLogits, StepSize);
+        Assert.Contains(run.AfterTurn1.Cached.Single(), run.AfterTurn2.Cached);
+        Assert.Equal(2, run.AfterTurn2.Cached.Length);
+        Assert.True(run.Turn2.Usage.CachedPromptTokens > 0, "W takes the shared prefix from U's cached cells");
+        LogitAssert.Close(run.FreshLogits, run.CachedLogits, StepSize);
     }
 
     [Fact]
