@@ -16,8 +16,6 @@ internal sealed class PromptCache(nint memory)
 
     public int Sequences { get; private set; }
 
-    public int Count => _entries.Count;
-
     /// <summary>Keeps a finished request's sequences; they must hold exactly the tokens their cursors record.</summary>
     public void Add(PromptCacheEntry entry)
     {

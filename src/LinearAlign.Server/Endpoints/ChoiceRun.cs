@@ -56,15 +56,11 @@ public sealed class ChoiceRun : IAsyncDisposable
     {
         if (_streams.Length == 1)
         {
-            // One choice needs no merging: its deltas are read directly, one hop fewer per token.
-            await foreach (var delta in _streams[0].ReadDeltasAsync(cancellationToken))
+            // One choice needs no merging: its events are read directly, one thread hop fewer per token.
+            await foreach (var choiceEvent in EventsOf(_streams[0], 0, cancellationToken))
             {
-                if (delta.Text.Length > 0)
-                {
-                    yield return new ChoiceEvent(0, delta.Text, null);
-                }
+                yield return choiceEvent;
             }
-            yield return new ChoiceEvent(0, string.Empty, await _streams[0].Completion);
             yield break;
         }
         var events = Channel.CreateUnbounded<ChoiceEvent>(new UnboundedChannelOptions { SingleReader = true });
@@ -106,18 +102,27 @@ public sealed class ChoiceRun : IAsyncDisposable
     {
         try
         {
-            await foreach (var delta in stream.ReadDeltasAsync(cancellationToken))
+            await foreach (var choiceEvent in EventsOf(stream, index, cancellationToken))
             {
-                if (delta.Text.Length > 0)
-                {
-                    await events.WriteAsync(new ChoiceEvent(index, delta.Text, null), cancellationToken);
-                }
+                await events.WriteAsync(choiceEvent, cancellationToken);
             }
-            await events.WriteAsync(new ChoiceEvent(index, string.Empty, await stream.Completion), cancellationToken);
         }
         catch (Exception e)
         {
             events.TryComplete(e);
         }
+    }
+
+    /// <summary>One choice's text as it comes, then its end carrying the result (or the error that ended it).</summary>
+    private static async IAsyncEnumerable<ChoiceEvent> EventsOf(GenerationStream stream, int index, [EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        await foreach (var delta in stream.ReadDeltasAsync(cancellationToken))
+        {
+            if (delta.Text.Length > 0)
+            {
+                yield return new ChoiceEvent(index, delta.Text, null);
+            }
+        }
+        yield return new ChoiceEvent(index, string.Empty, await stream.Completion);
     }
 }

@@ -95,7 +95,6 @@ public static class CompletionEndpoints
         var response = http.Response;
         ServerSentEvents.Start(response);
         var results = new GenerationResult[request.Generations.Count];
-        var textEvents = new TextEvents(format);
         try
         {
             foreach (var opening in format.Opening(results.Length))
@@ -107,7 +106,7 @@ public static class CompletionEndpoints
                 var (index, text, result) = events.Current;
                 if (result is null)
                 {
-                    await textEvents.WriteAsync(response, index, text, cancellationToken);
+                    await ServerSentEvents.WriteAsync(response, format.Text(index, text), cancellationToken);
                     continue;
                 }
                 results[index] = result;
