@@ -58,6 +58,7 @@ catch (Exception e) when (ConfigurationErrors.Describe(e) is { } failures)
 app.UseServerErrorBodies();
 app.UseMiddleware<RequestLoggingMiddleware>();
 app.UseServerCors();
+app.UsePlayground();
 app.MapServerOpenApi();
 app.MapHealthEndpoints();
 app.Services.GetRequiredService<MetricsCollector>().Listen(app.Services.GetRequiredService<HostMetrics>().Meter);

@@ -1,0 +1,449 @@
+// The playground: each turn is one streamed chat request with alignment_compare, whose three choices (linear
+// alignment, principle in the prompt only, no principle) fill three columns side by side.
+
+const API_KEY_STORAGE = "linearalign.apiKey";
+const KEY_NEEDED = "This server needs an API key: enter it under Settings, “API key”, and press “Use key”.";
+const compactNumber = new Intl.NumberFormat("en", { notation: "compact", maximumSignificantDigits: 3 });
+const wholeNumber = new Intl.NumberFormat("en");
+
+/**
+ * A text/event-stream parser fed the body in whatever pieces the network delivers: an event may be split across
+ * reads and one read may hold several. Calls onData with each event's data (its "data:" lines joined).
+ */
+export function createEventStreamParser(onData) {
+  let buffer = "";
+  let carriageReturnPending = false;
+
+  function dispatch(block) {
+    const data = [];
+    for (const line of block.split("\n")) {
+      const colon = line.indexOf(":");
+      const field = colon < 0 ? line : line.slice(0, colon);
+      if (field !== "data") {
+        continue;
+      }
+      const value = colon < 0 ? "" : line.slice(colon + 1);
+      data.push(value.startsWith(" ") ? value.slice(1) : value);
+    }
+    if (data.length > 0) {
+      onData(data.join("\n"));
+    }
+  }
+
+  return {
+    push(text) {
+      let piece = (carriageReturnPending ? "\r" : "") + text;
+      // A read that ends in "\r" may have cut a "\r\n" in two; the next read tells which line ending it was.
+      carriageReturnPending = piece.endsWith("\r");
+      if (carriageReturnPending) {
+        piece = piece.slice(0, -1);
+      }
+      buffer += piece.replace(/\r\n?/g, "\n");
+      let end;
+      while ((end = buffer.indexOf("\n\n")) >= 0) {
+        const block = buffer.slice(0, end);
+        buffer = buffer.slice(end + 2);
+        dispatch(block);
+      }
+    },
+  };
+}
+
+/** An error in the API's shape, {"error": {"message", "param", "code"}}, from a response or from the stream. */
+class ApiError extends Error {
+  constructor(status, { message, param = null, code = null }) {
+    super(message);
+    this.status = status;
+    this.param = param;
+    this.code = code;
+  }
+}
+
+async function errorFrom(response) {
+  let body = null;
+  try {
+    body = await response.json();
+  } catch {
+    // A proxy's HTML error page, or no body at all: the status line is all there is to show.
+  }
+  const error = body?.error ?? { message: `The server answered ${response.status} ${response.statusText}.` };
+  return new ApiError(response.status, error);
+}
+
+function describe(error) {
+  if (error instanceof ApiError) {
+    if (error.status === 401) {
+      return KEY_NEEDED;
+    }
+    return error.param ? `${error.param}: ${error.message}` : error.message;
+  }
+  return `Could not reach the server (${error.message}).`;
+}
+
+function authorization(apiKey) {
+  return apiKey ? { Authorization: `Bearer ${apiKey}` } : {};
+}
+
+function findElements() {
+  const byId = (id) => document.getElementById(id);
+  return {
+    modelId: byId("model-id"),
+    modelContext: byId("model-context"),
+    modelParameters: byId("model-parameters"),
+    systemMessage: byId("system-message"),
+    principle: byId("principle"),
+    examples: document.querySelectorAll("[data-principle]"),
+    stepSize: byId("step-size"),
+    stepSizeValue: byId("step-size-value"),
+    temperature: byId("temperature"),
+    maxTokens: byId("max-tokens"),
+    seed: byId("seed"),
+    keyForm: byId("key-form"),
+    apiKey: byId("api-key"),
+    newChat: byId("new-chat"),
+    emptyChat: byId("empty-chat"),
+    transcript: byId("transcript"),
+    chatForm: byId("chat-form"),
+    userMessage: byId("user-message"),
+    send: byId("send"),
+    stop: byId("stop"),
+    status: byId("status"),
+    alert: byId("alert"),
+    turnTemplate: byId("turn-template"),
+  };
+}
+
+function setStatus(ui, text) {
+  ui.status.textContent = text;
+}
+
+function showAlert(ui, text) {
+  ui.alert.textContent = text;
+}
+
+function formatStep(value) {
+  return String(Number(value));
+}
+
+function seconds(milliseconds) {
+  return `${(milliseconds / 1000).toFixed(1)} s`;
+}
+
+// ---- Model info ----------------------------------------------------------------------------------------------------
+
+async function loadModel(ui) {
+  showAlert(ui, "");
+  ui.modelId.textContent = "loading…";
+  let response;
+  try {
+    response = await fetch("/v1/models", { headers: authorization(ui.apiKey.value) });
+  } catch (error) {
+    ui.modelId.textContent = "unreachable";
+    showAlert(ui, describe(error));
+    return;
+  }
+  if (response.status === 503 && response.headers.has("Retry-After")) {
+    ui.modelId.textContent = "still loading…";
+    setTimeout(() => loadModel(ui), Number(response.headers.get("Retry-After")) * 1000);
+    return;
+  }
+  if (!response.ok) {
+    const error = await errorFrom(response);
+    ui.modelId.textContent = error.status === 401 ? "API key needed" : "unavailable";
+    showAlert(ui, describe(error));
+    if (error.status === 401) {
+      ui.apiKey.focus();
+    }
+    return;
+  }
+  const [model] = (await response.json()).data;
+  ui.modelId.textContent = model.id;
+  ui.modelContext.textContent = `${wholeNumber.format(model.meta.context_length)} tokens`;
+  ui.modelParameters.textContent = compactNumber.format(model.meta.parameter_count);
+  ui.modelParameters.title = `${wholeNumber.format(model.meta.parameter_count)} parameters, ${model.meta.architecture}`;
+  // The server never generates past its context, so a larger number could only mislead.
+  ui.maxTokens.max = model.meta.context_length;
+}
+
+// ---- Turns ---------------------------------------------------------------------------------------------------------
+
+function readSettings(ui) {
+  return {
+    system: ui.systemMessage.value.trim(),
+    principle: ui.principle.value.trim(),
+    stepSize: Number(ui.stepSize.value),
+    temperature: Number(ui.temperature.value),
+    maxTokens: Number(ui.maxTokens.value),
+    seed: ui.seed.value === "" ? null : Number(ui.seed.value),
+  };
+}
+
+/** System, then every earlier turn with the reply the user chose to continue with, then the new message. */
+function requestBody(turns, settings, userText) {
+  const messages = settings.system ? [{ role: "system", content: settings.system }] : [];
+  for (const turn of turns) {
+    messages.push({ role: "user", content: turn.user }, { role: "assistant", content: turn.replies[turn.chosen] });
+  }
+  messages.push({ role: "user", content: userText });
+  return {
+    messages,
+    principle: settings.principle,
+    step_size: settings.stepSize,
+    alignment_compare: true,
+    temperature: settings.temperature,
+    max_tokens: settings.maxTokens,
+    ...(settings.seed === null ? {} : { seed: settings.seed }),
+    stream: true,
+    stream_options: { include_usage: true },
+  };
+}
+
+function createTurnView(ui, number, userText, settings) {
+  const item = ui.turnTemplate.content.firstElementChild.cloneNode(true);
+  const heading = item.querySelector(".turn-heading");
+  heading.id = `turn-${number}`;
+  item.querySelector("article").setAttribute("aria-labelledby", heading.id);
+  item.querySelector(".turn-number").textContent = number;
+  item.querySelector(".principle-text").textContent = settings.principle;
+  item.querySelector(".user-text").textContent = userText;
+  item.querySelector(".step").textContent = formatStep(settings.stepSize);
+  const columns = [...item.querySelectorAll(".reply")].map((section) => {
+    const radio = section.querySelector("input[type=radio]");
+    radio.name = `continue-${number}`;
+    const text = document.createTextNode("");
+    section.querySelector(".reply-text").append(text);
+    return {
+      section,
+      text,
+      radio,
+      tokens: section.querySelector(".tokens"),
+      rate: section.querySelector(".rate"),
+      finish: section.querySelector(".finish"),
+      deltas: 0,
+      exactTokens: null,
+      firstAt: null,
+      lastAt: null,
+      finishReason: null,
+    };
+  });
+  ui.transcript.append(item);
+  ui.emptyChat.hidden = true;
+  return { item, columns };
+}
+
+function appendText(column, content) {
+  const now = performance.now();
+  column.firstAt ??= now;
+  column.lastAt = now;
+  column.deltas += 1;
+  column.text.appendData(content);
+  renderStats(column);
+}
+
+/** Until the usage chunk gives exact counts, a column counts its streamed pieces: one token each, or a few. */
+function renderStats(column) {
+  const exact = column.exactTokens !== null;
+  const tokens = exact ? column.exactTokens : column.deltas;
+  column.tokens.textContent = exact ? wholeNumber.format(tokens) : `≈ ${wholeNumber.format(tokens)}`;
+  column.tokens.title = exact ? "" : "Approximate: counted from the streamed pieces until the server reports usage.";
+  const elapsed = column.lastAt - column.firstAt;
+  // Measured from the first token on, so that it is the generation speed, not the wait for the prompt.
+  column.rate.textContent = tokens > 1 && elapsed > 0 ? `${((tokens - 1) / (elapsed / 1000)).toFixed(1)} tokens/s` : "–";
+  column.finish.textContent = column.finishReason ?? "streaming…";
+}
+
+function applyChunk(columns, chunk, onUsage) {
+  if (chunk.error) {
+    throw new ApiError(200, chunk.error);
+  }
+  for (const choice of chunk.choices ?? []) {
+    const column = columns[choice.index];
+    if (!column) {
+      continue;
+    }
+    if (choice.delta?.content) {
+      appendText(column, choice.delta.content);
+    }
+    if (choice.finish_reason) {
+      column.finishReason = choice.finish_reason;
+      column.section.setAttribute("aria-busy", "false");
+      renderStats(column);
+    }
+  }
+  if (chunk.usage) {
+    chunk.usage.completion_tokens_per_choice?.forEach((tokens, index) => {
+      if (columns[index]) {
+        columns[index].exactTokens = tokens;
+        renderStats(columns[index]);
+      }
+    });
+    onUsage(chunk.usage);
+  }
+}
+
+/** Reads the event stream to its end; returns whether it ended with [DONE], as a complete stream does. */
+async function readEvents(response, onChunk) {
+  let done = false;
+  const parser = createEventStreamParser((data) => {
+    if (data === "[DONE]") {
+      done = true;
+    } else {
+      onChunk(JSON.parse(data));
+    }
+  });
+  const reader = response.body.pipeThrough(new TextDecoderStream()).getReader();
+  for (;;) {
+    const { value, done: ended } = await reader.read();
+    if (ended) {
+      return done;
+    }
+    parser.push(value);
+  }
+}
+
+/** Columns still streaming when the request ended take the reason it ended; the user may then pick a reply. */
+function settleColumns(columns, unfinishedReason) {
+  for (const column of columns) {
+    column.finishReason ??= unfinishedReason;
+    column.section.setAttribute("aria-busy", "false");
+    column.radio.disabled = false;
+    renderStats(column);
+  }
+  columns[0].radio.checked = true;
+}
+
+function usageSummary(usage) {
+  const cached = usage.prompt_tokens_details?.cached_tokens ?? 0;
+  return `${wholeNumber.format(usage.prompt_tokens)} prompt tokens (${wholeNumber.format(cached)} from the cache)`;
+}
+
+// ---- The page ------------------------------------------------------------------------------------------------------
+
+function setRunning(ui, running) {
+  const stopHadFocus = document.activeElement === ui.stop;
+  ui.send.disabled = running;
+  ui.stop.disabled = !running;
+  ui.newChat.disabled = running;
+  // A disabled button drops the focus to the page; the message box is where the next step starts.
+  if (!running && stopHadFocus) {
+    ui.userMessage.focus();
+  }
+}
+
+async function sendTurn(ui, session) {
+  const userText = ui.userMessage.value;
+  if (session.run || userText.trim() === "") {
+    return;
+  }
+  const settings = readSettings(ui);
+  const body = requestBody(session.turns, settings, userText);
+  for (const earlier of session.turns) {
+    earlier.view.columns.forEach((column) => (column.radio.disabled = true));
+  }
+  const turn = { user: userText, replies: [], chosen: 0, view: createTurnView(ui, session.turns.length + 1, userText, settings) };
+  turn.view.item.scrollIntoView({ block: "nearest" });
+  const controller = new AbortController();
+  session.run = controller;
+  setRunning(ui, true);
+  showAlert(ui, "");
+  setStatus(ui, "Generating three replies…");
+  const startedAt = performance.now();
+  let streaming = false;
+  let summary = "";
+  let unfinished = "interrupted";
+  try {
+    const response = await fetch("/v1/chat/completions", {
+      method: "POST",
+      headers: { "Content-Type": "application/json", ...authorization(ui.apiKey.value) },
+      body: JSON.stringify(body),
+      signal: controller.signal,
+    });
+    if (!response.ok) {
+      throw await errorFrom(response);
+    }
+    streaming = true;
+    ui.userMessage.value = "";
+    const complete = await readEvents(response, (chunk) => applyChunk(turn.view.columns, chunk, (usage) => (summary = usageSummary(usage))));
+    if (!complete) {
+      throw new Error("the connection closed before the replies were complete");
+    }
+    setStatus(ui, `Done in ${seconds(performance.now() - startedAt)}${summary ? `: ${summary}` : ""}.`);
+  } catch (error) {
+    if (error.name === "AbortError") {
+      unfinished = "stopped";
+      setStatus(ui, `Stopped after ${seconds(performance.now() - startedAt)}; the partial replies are kept.`);
+    } else {
+      unfinished = "error";
+      setStatus(ui, streaming ? "The replies stopped with an error." : "The request was refused.");
+      showAlert(ui, streaming && !(error instanceof ApiError) ? `The stream failed: ${error.message}.` : describe(error));
+    }
+  } finally {
+    session.run = null;
+    if (streaming) {
+      settleColumns(turn.view.columns, unfinished);
+      turn.replies = turn.view.columns.map((column) => column.text.data);
+      turn.view.columns.forEach((column, index) => column.radio.addEventListener("change", () => (turn.chosen = index)));
+      session.turns.push(turn);
+    } else {
+      // Nothing was generated: the turn leaves the transcript and the message stays in the box to try again.
+      turn.view.item.remove();
+      ui.emptyChat.hidden = session.turns.length > 0;
+    }
+    setRunning(ui, false);
+  }
+}
+
+function newChat(ui, session) {
+  session.turns = [];
+  ui.transcript.replaceChildren();
+  ui.emptyChat.hidden = false;
+  showAlert(ui, "");
+  setStatus(ui, "New chat started.");
+  ui.userMessage.focus();
+}
+
+function showStepSize(ui) {
+  const step = formatStep(ui.stepSize.value);
+  ui.stepSizeValue.value = step;
+  ui.stepSize.setAttribute("aria-valuetext", step === "0" ? "0, the principle in the prompt only" : step);
+}
+
+function start() {
+  const ui = findElements();
+  const session = { turns: [], run: null };
+
+  ui.apiKey.value = sessionStorage.getItem(API_KEY_STORAGE) ?? "";
+  ui.keyForm.addEventListener("submit", (event) => {
+    event.preventDefault();
+    const key = ui.apiKey.value.trim();
+    if (key) {
+      sessionStorage.setItem(API_KEY_STORAGE, key);
+    } else {
+      sessionStorage.removeItem(API_KEY_STORAGE);
+    }
+    loadModel(ui);
+  });
+
+  for (const button of ui.examples) {
+    button.addEventListener("click", () => (ui.principle.value = button.dataset.principle));
+  }
+  ui.stepSize.addEventListener("input", () => showStepSize(ui));
+  showStepSize(ui);
+
+  ui.chatForm.addEventListener("submit", (event) => {
+    event.preventDefault();
+    sendTurn(ui, session);
+  });
+  ui.userMessage.addEventListener("keydown", (event) => {
+    if (event.key === "Enter" && (event.ctrlKey || event.metaKey)) {
+      event.preventDefault();
+      ui.chatForm.requestSubmit();
+    }
+  });
+  ui.stop.addEventListener("click", () => session.run?.abort());
+  ui.newChat.addEventListener("click", () => newChat(ui, session));
+
+  loadModel(ui);
+}
+
+start();
