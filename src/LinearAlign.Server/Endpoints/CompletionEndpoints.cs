@@ -63,7 +63,7 @@ public static class CompletionEndpoints
         {
             var request = map(body, options.MaxChoices);
             await using var run = ChoiceRun.Submit(engine, request, http.RequestAborted);
-            var format = createFormat(ResponseHeader.For(idPrefix, engine.Model.Alias, run.Alignment));
+            var format = createFormat(ResponseHeader.For(idPrefix, engine.Model.Alias, run.Alignment, request.Compare));
             var log = http.Features.Get<RequestLogFeature>();
             log?.Aligned = run.Alignment is not null;
             if (request.Stream)
@@ -94,7 +94,7 @@ public static class CompletionEndpoints
 
         var response = http.Response;
         ServerSentEvents.Start(response);
-        var results = new GenerationResult[request.Generations.Count];
+        var results = new GenerationResult[request.ChoiceCount];
         try
         {
             foreach (var opening in format.Opening(results.Length))
