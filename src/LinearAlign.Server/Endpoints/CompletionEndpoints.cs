@@ -16,7 +16,7 @@ public static class CompletionEndpoints
                 "/chat/completions", RequestMapper.Map, header => new ChatResponseFormat(header), ChatResponseFormat.IdPrefix)
             .WithName("CreateChatCompletion")
             .WithSummary("Chat completion, optionally steered toward a principle")
-            .WithDescription("OpenAI's chat completions API. Add 'principle' (and optionally 'step_size', 'alignment_mode') to decode with linear alignment. With stream: true the response is server-sent events ending with data: [DONE].");
+            .WithDescription("OpenAI's chat completions API. Add 'principle' (and optionally 'step_size', 'alignment_mode') to decode with linear alignment; add 'alignment_compare': true to get three choices decoded together: linear alignment, the principle in the prompt only, the base model. With stream: true the response is server-sent events ending with data: [DONE].");
         v1.MapGeneration<CompletionRequest, CompletionResponse, CompletionChunk>(
                 "/completions", RequestMapper.Map, header => new CompletionResponseFormat(header), CompletionResponseFormat.IdPrefix)
             .WithName("CreateCompletion")

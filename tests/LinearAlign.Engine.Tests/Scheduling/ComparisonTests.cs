@@ -36,6 +36,26 @@ public sealed class ComparisonTests(EngineFixture fixture)
     }
 
     [Fact]
+    public async Task A_comparison_batched_with_other_requests_gives_the_choices_it_gives_alone()
+    {
+        var alone = await Task.WhenAll(fixture.Engine.SubmitComparison(Seeded).Select(stream => stream.Completion));
+        GenerationRequest[] others =
+        [
+            Requests.Plain("How do you answer", maxTokens: 30),
+            Requests.Aligned("The principle is", "Answer the question", 2f, maxTokens: 9),
+            Seeded with { Sampling = Seeded.Sampling with { Seed = 99 } },
+        ];
+
+        var othersRunning = others.Select(request => fixture.Engine.Submit(request).Completion).ToArray();
+        var together = await Task.WhenAll(fixture.Engine.SubmitComparison(Seeded).Select(stream => stream.Completion));
+        await Task.WhenAll(othersRunning);
+
+        Assert.Equal(alone.Select(result => result.Text), together.Select(result => result.Text));
+        var census = await fixture.Engine.SequenceCensusAsync();
+        Assert.True(census.IsIdle, census.ToString());
+    }
+
+    [Fact]
     public async Task Each_choice_reports_the_prompt_it_was_decoded_from_and_only_linear_alignment_reports_alignment()
     {
         var compared = await Task.WhenAll(fixture.Engine.SubmitComparison(Seeded).Select(stream => stream.Completion));
