@@ -132,7 +132,7 @@ public sealed class ServedModelTests(ServerFixture server)
         {
             var properties = document.GetProperty("paths").GetProperty(path).GetProperty("post").GetProperty("requestBody")
                 .GetProperty("content").GetProperty("application/json").GetProperty("schema").GetProperty("properties");
-            foreach (var field in new[] { "principle", "step_size", "alignment_mode", "top_k", "min_p", "repeat_penalty" })
+            foreach (var field in new[] { "principle", "step_size", "alignment_mode", "alignment_compare", "ignore_eos", "top_k", "min_p", "repeat_penalty" })
             {
                 Assert.False(string.IsNullOrWhiteSpace(properties.GetProperty(field).GetProperty("description").GetString()), $"{path} {field}");
             }

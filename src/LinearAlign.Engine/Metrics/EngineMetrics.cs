@@ -64,7 +64,7 @@ public sealed class EngineMetrics : IDisposable
         Meter.CreateObservableGauge("linearalign_prompt_tokens_per_second", () => Rates(_promptRate), "tokens/s", $"Prompt tokens decoded per second over the last {TokenRateWindow.Seconds} s.");
         Meter.CreateObservableGauge("linearalign_requests_running", () => new Measurement<int>(Volatile.Read(ref _running), _model), "requests", "Requests holding KV cache sequences.");
         Meter.CreateObservableGauge("linearalign_requests_queued", () => new Measurement<int>(Volatile.Read(ref _queued), _model), "requests", "Requests accepted and waiting for sequences or KV cells.");
-        Meter.CreateObservableGauge("linearalign_sequences_in_use", () => new Measurement<int>(Volatile.Read(ref _sequencesInUse), _model), "sequences", "KV cache sequences held by running requests (plain request 1, aligned 2).");
+        Meter.CreateObservableGauge("linearalign_sequences_in_use", () => new Measurement<int>(Volatile.Read(ref _sequencesInUse), _model), "sequences", "KV cache sequences held by running requests (plain request 1, aligned 2, alignment comparison 4).");
         Meter.CreateObservableGauge("linearalign_sequences_cached", () => new Measurement<int>(Volatile.Read(ref _sequencesCached), _model), "sequences", "KV cache sequences the prompt cache keeps from finished requests.");
         Meter.CreateObservableGauge("linearalign_sequences_max", () => new Measurement<int>(maxSequences, _model), "sequences", "KV cache sequences available (Engine:MaxSequences).");
         Meter.CreateObservableGauge("linearalign_kv_cells_used", () => new Measurement<int>(Volatile.Read(ref _cellsUsed), _model), "cells", "KV cache cells holding tokens of running requests.");

@@ -11,18 +11,27 @@ namespace LinearAlign.Engine.Scheduling;
 /// <summary>
 /// A request holding KV cache sequences: W (with the principle) and, when aligned, U (without). Owned by the
 /// inference thread. Prefill submits each prompt but its last token in chunks; the last tokens of W and U go in
-/// together, so both sequences' logits are always from the same step.
+/// together, so both sequences' logits are always from the same step. The other choices of a comparison are requests
+/// with a prompt source: they compute no prompt of their own, but take W's or U's whole prompt and first logits.
 /// </summary>
 internal sealed class ActiveRequest : IDisposable
 {
     private readonly PendingRequest _pending;
     private int _copyToWithout;
     private int _decodedWith;
+    private SequenceCursor? _promptSource;
 
-    public ActiveRequest(PendingRequest pending, SequencePlacement placement, LlamaModel model)
+    /// <param name="promptSource">
+    /// For a comparison's other choice: the sequence of the linear alignment choice holding this choice's prompt. In
+    /// the step that decodes its last prompt token, this request copies all of its cells and samples its first token
+    /// from the same logits, so every choice starts in the same step and no prompt is computed twice.
+    /// </param>
+    public ActiveRequest(
+        PendingRequest pending, SequencePlacement placement, LlamaModel model, CellReservation reservation, SequenceCursor? promptSource = null)
     {
         _pending = pending;
-        ReservedCells = placement.ReservedCells;
+        _promptSource = promptSource;
+        Reservation = reservation;
         With = new SequenceCursor(placement.WithSequence, pending.PromptWith, pending.MaxNewTokens, placement.WithStart);
         _decodedWith = placement.WithStart;
         if (pending.PromptWithout is not null)
@@ -50,9 +59,9 @@ internal sealed class ActiveRequest : IDisposable
     public CancellationToken Cancellation => _pending.Cancellation;
 
     /// <summary>KV cells set aside for this request: its prompts and max_tokens for each sequence, shared cells once.</summary>
-    public int ReservedCells { get; }
+    public CellReservation Reservation { get; }
 
-    /// <summary>Leading positions where U holds the same cells as W.</summary>
+    /// <summary>Leading positions whose cells another sequence holds too: U's shared with W, or a comparison choice's prompt.</summary>
     public int SharedCells { get; private set; }
 
     public int MaxNewTokens => _pending.MaxNewTokens;
@@ -75,7 +84,7 @@ internal sealed class ActiveRequest : IDisposable
     public bool IsAligned => Without is not null;
 
     /// <summary>KV cells holding this request's tokens now; a copied shared prefix occupies its cells once.</summary>
-    public int CellsUsed => With.Length + (Without is null ? 0 : Without.Length - SharedCells);
+    public int CellsUsed => With.Length + (Without?.Length ?? 0) - SharedCells;
 
     public int SequenceCount => Without is null ? 1 : 2;
 
@@ -91,6 +100,10 @@ internal sealed class ActiveRequest : IDisposable
     /// <summary>Adds as much prompt as <paramref name="budget"/> allows, never splitting the pair of last tokens.</summary>
     public void SubmitPrefill(LlamaBatchHandle batch, nint memory, ref int budget)
     {
+        if (_promptSource is not null)
+        {
+            return;
+        }
         var fromWith = Math.Min(budget, With.BodyRemaining);
         With.SubmitBody(batch, fromWith);
         budget -= fromWith;
@@ -124,8 +137,24 @@ internal sealed class ActiveRequest : IDisposable
         }
     }
 
-    /// <summary>Records that the step's batch was decoded.</summary>
-    public void Decoded() => _decodedWith = With.Length;
+    /// <summary>
+    /// Records that the step's batch was decoded. A comparison choice whose prompt source just got its first logits
+    /// takes over the source's cells and logits now, before any sampling in this step moves them on.
+    /// </summary>
+    public void Decoded(nint memory)
+    {
+        _decodedWith = With.Length;
+        if (_promptSource is not { LogitsIndex: >= 0 } source)
+        {
+            return;
+        }
+        LlamaApi.MemorySequenceCopy(memory, source.SequenceId, With.SequenceId, 0, -1);
+        With.FilledTo(With.Prompt.Length);
+        With.LogitsIndex = source.LogitsIndex;
+        SharedCells = With.Prompt.Length;
+        _promptSource = null;
+        Prefilling = false;
+    }
 
     public int Sample(SafeLlamaContextHandle context)
     {

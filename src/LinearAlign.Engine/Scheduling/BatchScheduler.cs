@@ -14,6 +14,7 @@ namespace LinearAlign.Engine.Scheduling;
 /// every stream that has logits. Requests are admitted first come, first served, when sequences and KV cells for
 /// their whole prompt and max_tokens are free, so a decode never runs out of cache. Finished and cancelled requests
 /// leave their sequences to the prompt cache, which gives them up to later requests; failed ones leave the cache.
+/// A comparison is admitted as one request on four sequences and runs as three, which share its prompt cells.
 /// </summary>
 internal sealed class BatchScheduler(
     WorkQueue queue,
@@ -68,7 +69,10 @@ internal sealed class BatchScheduler(
         while (_waiting.TryDequeue(out var pending))
         {
             queue.Left();
-            pending.Output.Fail(error);
+            foreach (var output in pending.Outputs)
+            {
+                output.Fail(error);
+            }
             metrics.Ended(pending.PromptWithout is not null, RequestOutcome.Error, pending.SubmittedAt, firstTokenAt: 0, generated: 0);
         }
         PublishOccupancy();
@@ -89,7 +93,10 @@ internal sealed class BatchScheduler(
             if (pending.Cancellation.IsCancellationRequested)
             {
                 queue.Left();
-                pending.Output.Complete(FinishReason.Cancelled);
+                foreach (var output in pending.Outputs)
+                {
+                    output.Complete(FinishReason.Cancelled);
+                }
                 metrics.Ended(pending.PromptWithout is not null, RequestOutcome.Cancelled, pending.SubmittedAt, firstTokenAt: 0, generated: 0);
             }
             else
@@ -151,19 +158,36 @@ internal sealed class BatchScheduler(
             without,
             plan.Without.Length,
             CopyToWithout: sharesWithW ? pending.SharedPrefix : 0,
-            plan.SharedCells,
-            plan.ReservedCells);
+            plan.SharedCells);
         plan.With.Cursor?.Dispose();
         plan.Without.Cursor?.Dispose();
 
         _reservedCells += plan.ReservedCells;
-        _active.Add(new ActiveRequest(pending, placement, model));
+        var reservation = new CellReservation(plan.ReservedCells, holders: pending.Comparison is null ? 1 : 1 + ComparisonOutputs.OtherChoices);
+        var request = new ActiveRequest(pending, placement, model, reservation);
+        if (pending.Comparison is { } comparison)
+        {
+            // Listed before the linear alignment choice they follow: steps sample in reverse order, so it reads the shared
+            // logits rows before a plain choice masks them in place.
+            AddComparisonChoice(pending with { PromptWithout = null, Output = comparison.PrincipleInPrompt, Comparison = null }, request.With, reservation);
+            AddComparisonChoice(
+                pending with { PromptWith = pending.PromptWithout!, PromptWithout = null, Output = comparison.Base, Comparison = null },
+                request.Without!,
+                reservation);
+        }
+        _active.Add(request);
         pending.Output.CachedPromptTokens = withStart;
         if (withStart > 0)
         {
             metrics.CachedPromptTokens(pending.PromptWithout is not null, withStart);
         }
         return true;
+    }
+
+    private void AddComparisonChoice(PendingRequest choice, SequenceCursor promptSource, CellReservation reservation)
+    {
+        var placement = new SequencePlacement(_freeSequences.Pop(), WithStart: 0, WithoutSequence: -1, WithoutStart: 0, CopyToWithout: 0, SharedCells: 0);
+        _active.Add(new ActiveRequest(choice, placement, model, reservation, promptSource));
     }
 
     /// <summary>Which cached sequences W and U take over, the cells W and U will share, and the cells to reserve.</summary>
@@ -190,7 +214,7 @@ internal sealed class BatchScheduler(
                 ReferenceEquals(with.Entry, without.Entry) ? (Math.Min(without.Entry!.SharedCells, Math.Min(with.Length, without.Length)), false)
                 : !with.Found && shared > 0 ? (shared, true)
                 : (0, false);
-            var reserved = plainCells + withoutCells - sharedCells;
+            var reserved = plainCells + withoutCells - sharedCells + pending.ComparisonCells;
             if (reserved <= contextSize)
             {
                 return new ReusePlan(with, without, copyToWith, sharedCells, reserved);
@@ -275,10 +299,15 @@ internal sealed class BatchScheduler(
 
         Span<int> generated = stackalloc int[2];
 
+        // Every request sees the decode before any samples: a comparison choice takes its first logits from a
+        // sequence that sampling then moves on.
+        foreach (var request in _active)
+        {
+            request.Decoded(_memory);
+        }
         for (var i = _active.Count - 1; i >= 0; i--)
         {
             var request = _active[i];
-            request.Decoded();
             if (request.HasLogits)
             {
                 var before = request.Generated;
@@ -369,7 +398,10 @@ internal sealed class BatchScheduler(
     /// </summary>
     private void Release(ActiveRequest request, bool keepPrompt)
     {
-        _reservedCells -= request.ReservedCells;
+        if (request.Reservation.Release())
+        {
+            _reservedCells -= request.Reservation.Cells;
+        }
         _active.Remove(request);
         var without = request.Without;
         if (without is { Length: 0 })

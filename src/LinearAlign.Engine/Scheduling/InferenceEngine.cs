@@ -71,12 +71,24 @@ public sealed class InferenceEngine : IAsyncDisposable
     /// request (bad parameters, a prompt that cannot fit, a full queue) throw <see cref="EngineException"/> at once.
     /// Cancelling <paramref name="cancellationToken"/> ends the request and frees its sequences within one step.
     /// </summary>
-    public GenerationStream Submit(GenerationRequest request, CancellationToken cancellationToken = default)
+    public GenerationStream Submit(GenerationRequest request, CancellationToken cancellationToken = default) =>
+        Enqueue(request, compare: false, cancellationToken).Output;
+
+    /// <summary>
+    /// As <see cref="Submit"/>, for an aligned request decoded three ways at once, for comparison: the streams of
+    /// <see cref="ComparisonChoice.LinearAlignment"/>, <see cref="ComparisonChoice.PrincipleInPrompt"/> and
+    /// <see cref="ComparisonChoice.Base"/>, in that order. The four sequences are admitted together and decoded in
+    /// the same steps, each choice with its own sampling state from the same parameters and seed.
+    /// </summary>
+    public IReadOnlyList<GenerationStream> SubmitComparison(GenerationRequest request, CancellationToken cancellationToken = default) =>
+        [.. Enqueue(request, compare: true, cancellationToken).Outputs];
+
+    private PendingRequest Enqueue(GenerationRequest request, bool compare, CancellationToken cancellationToken)
     {
         PendingRequest pending;
         try
         {
-            pending = _planner.Plan(request, cancellationToken);
+            pending = _planner.Plan(request, cancellationToken, compare);
         }
         catch (EngineException)
         {
@@ -99,9 +111,10 @@ public sealed class InferenceEngine : IAsyncDisposable
             Metrics.Rejected(request.IsAligned);
             throw;
         }
-        pending.Output.Completion.ContinueWith(
+        Task finished = pending.Comparison is null ? pending.Output.Completion : Task.WhenAll(pending.Outputs.Select(output => output.Completion));
+        finished.ContinueWith(
             static (_, engine) => ((InferenceEngine)engine!).Finished(), this, CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
-        return pending.Output;
+        return pending;
     }
 
     /// <summary>New requests are refused (<see cref="EngineErrorCode.ShuttingDown"/>); queued and running ones go on.</summary>

@@ -4,6 +4,7 @@ using LinearAlign.Engine.Generation;
 namespace LinearAlign.Engine.Scheduling;
 
 /// <summary>A validated, tokenized request waiting for sequences and KV cells.</summary>
+/// <param name="Comparison">For a comparison, the outputs of the choices decoded beside the linear alignment one.</param>
 internal sealed record PendingRequest(
     GenerationRequest Request,
     int[] PromptWith,
@@ -15,7 +16,24 @@ internal sealed record PendingRequest(
     int ReservedCells,
     GenerationStream Output,
     CancellationToken Cancellation,
-    long SubmittedAt)
+    long SubmittedAt,
+    ComparisonOutputs? Comparison = null)
 {
-    public int SequenceCount => PromptWithout is null ? 1 : 2;
+    /// <summary>Sequences the request holds while it runs: W, U, and for a comparison one more for each other choice.</summary>
+    public int SequenceCount => PromptWithout is null ? 1 : Comparison is null ? 2 : 4;
+
+    /// <summary>Cells the comparison's other choices generate into; their prompts are W's and U's cells, shared.</summary>
+    public int ComparisonCells => Comparison is null ? 0 : ComparisonOutputs.OtherChoices * MaxNewTokens;
+
+    /// <summary>Every stream this request writes: its own, then the comparison's other choices in choice order.</summary>
+    public IEnumerable<GenerationStream> Outputs => Comparison is null ? [Output] : [Output, Comparison.PrincipleInPrompt, Comparison.Base];
+}
+
+/// <summary>
+/// The streams of a comparison's choices besides linear alignment: the principle in the prompt only (W's logits,
+/// step 0) and the base model (U's logits).
+/// </summary>
+internal sealed record ComparisonOutputs(GenerationStream PrincipleInPrompt, GenerationStream Base)
+{
+    public const int OtherChoices = 2;
 }

@@ -13,8 +13,26 @@ namespace LinearAlign.Engine.Scheduling;
 internal sealed class RequestPlanner(
     LlamaModel model, PromptBuilder prompts, EngineOptions engineOptions, AlignmentOptions alignmentOptions, int contextSize)
 {
-    public PendingRequest Plan(GenerationRequest request, CancellationToken cancellationToken)
+    /// <summary>The wire name of the comparison extension, which errors about it name.</summary>
+    public const string CompareParam = "alignment_compare";
+
+    private const int ComparisonSequences = 2 + ComparisonOutputs.OtherChoices;
+
+    /// <param name="compare">
+    /// Plan a comparison: beside the linear alignment choice, the principle-in-prompt and base choices, on two more
+    /// sequences that start from W's and U's prompt cells.
+    /// </param>
+    public PendingRequest Plan(GenerationRequest request, CancellationToken cancellationToken, bool compare = false)
     {
+        if (compare && !request.IsAligned)
+        {
+            throw EngineException.Invalid(CompareParam, $"'{CompareParam}' compares decoding with and without a principle: give a 'principle'.");
+        }
+        if (compare && engineOptions.MaxSequences < ComparisonSequences)
+        {
+            throw EngineException.Invalid(
+                CompareParam, $"'{CompareParam}' needs {ComparisonSequences} sequences at once; this server runs at most {engineOptions.MaxSequences} (Engine:MaxSequences).");
+        }
         if ((request.Prompt is null) == (request.Messages is null))
         {
             throw EngineException.Invalid("prompt", "Give either a prompt or messages.");
@@ -39,7 +57,7 @@ internal sealed class RequestPlanner(
         }
 
         var sharedPrefix = promptWithout is not null && engineOptions.ShareAlignedPrefix ? SharedPrefix(promptWith, promptWithout) : 0;
-        var sequences = promptWithout is null ? 1 : 2;
+        var sequences = promptWithout is null ? 1 : compare ? ComparisonSequences : 2;
         var promptCells = promptWith.Length + (promptWithout?.Length ?? 0) - sharedPrefix;
         var roomForTokens = (contextSize - promptCells) / sequences;
         if (roomForTokens < 1)
@@ -60,6 +78,9 @@ internal sealed class RequestPlanner(
         var alignment = promptWithout is null
             ? null
             : new AppliedAlignment(stepSize, mode, promptWith.Length - promptWithout.Length, sharedPrefix);
+        var comparison = compare
+            ? new ComparisonOutputs(new GenerationStream(promptWith.Length, alignment: null), new GenerationStream(promptWithout!.Length, alignment: null))
+            : null;
         return new PendingRequest(
             request,
             promptWith,
@@ -71,7 +92,8 @@ internal sealed class RequestPlanner(
             ReservedCells: promptCells + sequences * maxNewTokens,
             new GenerationStream(promptWith.Length, alignment),
             cancellationToken,
-            SubmittedAt: System.Diagnostics.Stopwatch.GetTimestamp());
+            SubmittedAt: System.Diagnostics.Stopwatch.GetTimestamp(),
+            comparison);
     }
 
     /// <summary>Tokens W and U have in common; each keeps at least its last prompt token, whose logits are its own.</summary>

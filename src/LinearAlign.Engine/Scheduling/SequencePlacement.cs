@@ -7,12 +7,10 @@ namespace LinearAlign.Engine.Scheduling;
 /// <param name="WithoutStart">Leading positions of U taken over from the prompt cache.</param>
 /// <param name="CopyToWithout">Leading positions U copies from W once W holds them (0: none).</param>
 /// <param name="SharedCells">Leading positions W and U hold in the same cells, once any copy is made.</param>
-/// <param name="ReservedCells">Cells set aside for the whole request; a decode never runs out of cache.</param>
 internal readonly record struct SequencePlacement(
     int WithSequence,
     int WithStart,
     int WithoutSequence,
     int WithoutStart,
     int CopyToWithout,
-    int SharedCells,
-    int ReservedCells);
+    int SharedCells);

@@ -71,7 +71,10 @@ public abstract record GenerationBody
     [Description("Extension (linear alignment): \"reference\" (l_W + s(l_W - l_U), as in the paper's code) or \"normalized\" (the difference of log-probabilities). Default Alignment:DefaultMode.")]
     public string? AlignmentMode { get; init; }
 
-    [Description("Extensions nested as {\"extra_body\": {\"principle\": ..., \"step_size\": ..., \"alignment_mode\": ...}}, for clients that pass an SDK's extra_body through literally. Top-level fields are what the SDKs send; giving a field in both places is an error.")]
+    [Description("Extension (linear alignment): decode the request three ways at once, in the same batches, for comparison: choice 0 with linear alignment, choice 1 with the principle in the prompt only (step 0), choice 2 the base model without the principle. Needs a principle and n = 1 (one prompt for completions); each choice has its own sampling state from the same parameters and seed; usage counts the prompt once and every choice's tokens. Default false.")]
+    public bool? AlignmentCompare { get; init; }
+
+    [Description("Extensions nested as {\"extra_body\": {\"principle\": ..., \"step_size\": ..., \"alignment_mode\": ..., \"alignment_compare\": ...}}, for clients that pass an SDK's extra_body through literally. Top-level fields are what the SDKs send; giving a field in both places is an error.")]
     public ExtraBody? ExtraBody { get; init; }
 
     [Description("Not supported: per-token log probabilities. false or absent only.")]
@@ -86,6 +89,8 @@ public sealed record ExtraBody
     public float? StepSize { get; init; }
 
     public string? AlignmentMode { get; init; }
+
+    public bool? AlignmentCompare { get; init; }
 }
 
 public sealed record StreamOptions

@@ -32,13 +32,12 @@ public sealed class ChoiceRun : IAsyncDisposable
     public static ChoiceRun Submit(InferenceEngine engine, MappedRequest request, CancellationToken requestAborted)
     {
         var abandon = CancellationTokenSource.CreateLinkedTokenSource(requestAborted);
-        var streams = new GenerationStream[request.Generations.Count];
+        GenerationStream[] streams;
         try
         {
-            for (var i = 0; i < streams.Length; i++)
-            {
-                streams[i] = engine.Submit(request.Generations[i], abandon.Token);
-            }
+            streams = request.Compare
+                ? [.. engine.SubmitComparison(request.Generations[0], abandon.Token)]
+                : [.. request.Generations.Select(generation => engine.Submit(generation, abandon.Token))];
         }
         catch
         {
@@ -73,7 +72,10 @@ public sealed class ChoiceRun : IAsyncDisposable
         }
     }
 
-    /// <summary>Each prompt's tokens count once, however many choices were drawn from it.</summary>
+    /// <summary>
+    /// Each prompt's tokens count once, however many choices were drawn from it (a comparison's prompt is the one with
+    /// the principle); with more than one choice, each one's completion tokens are listed too.
+    /// </summary>
     public Usage Usage(IReadOnlyList<GenerationResult> results)
     {
         var promptTokens = 0;
@@ -88,7 +90,12 @@ public sealed class ChoiceRun : IAsyncDisposable
             }
             completionTokens += results[i].Usage.CompletionTokens;
         }
-        return new Usage(promptTokens, completionTokens, promptTokens + completionTokens, new PromptTokensDetails(cachedTokens));
+        return new Usage(
+            promptTokens,
+            completionTokens,
+            promptTokens + completionTokens,
+            new PromptTokensDetails(cachedTokens),
+            results.Count > 1 ? [.. results.Select(result => result.Usage.CompletionTokens)] : null);
     }
 
     public async ValueTask DisposeAsync()

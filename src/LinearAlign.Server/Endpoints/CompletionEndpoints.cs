@@ -16,7 +16,7 @@ public static class CompletionEndpoints
                 "/chat/completions", RequestMapper.Map, header => new ChatResponseFormat(header), ChatResponseFormat.IdPrefix)
             .WithName("CreateChatCompletion")
             .WithSummary("Chat completion, optionally steered toward a principle")
-            .WithDescription("OpenAI's chat completions API. Add 'principle' (and optionally 'step_size', 'alignment_mode') to decode with linear alignment. With stream: true the response is server-sent events ending with data: [DONE].");
+            .WithDescription("OpenAI's chat completions API. Add 'principle' (and optionally 'step_size', 'alignment_mode') to decode with linear alignment; add 'alignment_compare': true to get three choices decoded together: linear alignment, the principle in the prompt only, the base model. With stream: true the response is server-sent events ending with data: [DONE].");
         v1.MapGeneration<CompletionRequest, CompletionResponse, CompletionChunk>(
                 "/completions", RequestMapper.Map, header => new CompletionResponseFormat(header), CompletionResponseFormat.IdPrefix)
             .WithName("CreateCompletion")
@@ -63,7 +63,7 @@ public static class CompletionEndpoints
         {
             var request = map(body, options.MaxChoices);
             await using var run = ChoiceRun.Submit(engine, request, http.RequestAborted);
-            var format = createFormat(ResponseHeader.For(idPrefix, engine.Model.Alias, run.Alignment));
+            var format = createFormat(ResponseHeader.For(idPrefix, engine.Model.Alias, run.Alignment, request.Compare));
             var log = http.Features.Get<RequestLogFeature>();
             log?.Aligned = run.Alignment is not null;
             if (request.Stream)
@@ -94,7 +94,7 @@ public static class CompletionEndpoints
 
         var response = http.Response;
         ServerSentEvents.Start(response);
-        var results = new GenerationResult[request.Generations.Count];
+        var results = new GenerationResult[request.ChoiceCount];
         try
         {
             foreach (var opening in format.Opening(results.Length))

@@ -8,8 +8,14 @@ using LinearAlign.Server.Contracts;
 
 namespace LinearAlign.Server.Endpoints;
 
-/// <summary>What one HTTP request asks the engine for: its generations (n per prompt, prompt-major) and how to answer.</summary>
-public sealed record MappedRequest(IReadOnlyList<GenerationRequest> Generations, int ChoicesPerPrompt, bool Stream, bool IncludeUsage);
+/// <summary>
+/// What one HTTP request asks the engine for: its generations (n per prompt, prompt-major) and how to answer. With
+/// <paramref name="Compare"/> its one generation is decoded three ways, one choice each.
+/// </summary>
+public sealed record MappedRequest(IReadOnlyList<GenerationRequest> Generations, int ChoicesPerPrompt, bool Stream, bool IncludeUsage, bool Compare = false)
+{
+    public int ChoiceCount => Compare ? ChoicesPerPrompt : Generations.Count;
+}
 
 /// <summary>Translates wire requests into engine requests; a wire-level mistake throws <see cref="EngineException"/> naming the field.</summary>
 public static class RequestMapper
@@ -76,6 +82,16 @@ public static class RequestMapper
 
     public static string WireName(AlignmentMode mode) => mode == AlignmentMode.Normalized ? "normalized" : "reference";
 
+    /// <summary>What the choices of alignment_compare are, by index.</summary>
+    public static readonly IReadOnlyList<string> ComparisonChoiceNames = Enum.GetValues<ComparisonChoice>()
+        .Select(choice => choice switch
+        {
+            ComparisonChoice.LinearAlignment => "linear_alignment",
+            ComparisonChoice.PrincipleInPrompt => "principle_in_prompt",
+            _ => "base",
+        })
+        .ToArray();
+
     private static MappedRequest Map(GenerationBody body, int maxChoices, int prompts, int? defaultMaxTokens, IEnumerable<GenerationRequest> perPrompt)
     {
         var n = body.N ?? 1;
@@ -118,6 +134,15 @@ public static class RequestMapper
         var principle = Extension(body.Principle, body.ExtraBody?.Principle, "principle");
         var stepSize = Extension(body.StepSize, body.ExtraBody?.StepSize, "step_size");
         var mode = ParseMode(Extension(body.AlignmentMode, body.ExtraBody?.AlignmentMode, "alignment_mode"));
+        var compare = Extension(body.AlignmentCompare, body.ExtraBody?.AlignmentCompare, "alignment_compare") == true;
+        if (compare && n != 1)
+        {
+            throw EngineException.Invalid("n", "'alignment_compare' answers with three choices, one per way of decoding; 'n' must be 1.");
+        }
+        if (compare && prompts != 1)
+        {
+            throw EngineException.Invalid("prompt", "'alignment_compare' takes one prompt.");
+        }
         var generations = new List<GenerationRequest>(n * prompts);
         foreach (var prompt in perPrompt)
         {
@@ -135,7 +160,8 @@ public static class RequestMapper
                 });
             }
         }
-        return new MappedRequest(generations, n, body.Stream == true, body.StreamOptions?.IncludeUsage == true);
+        return new MappedRequest(
+            generations, compare ? ComparisonChoiceNames.Count : n, body.Stream == true, body.StreamOptions?.IncludeUsage == true, compare);
     }
 
     private static string ContentText(JsonElement? content, string role, int index)

@@ -16,13 +16,18 @@ public sealed record ResponseHeader(string Id, long Created, string Model, Linea
         return alignment;
     }
 
-    public static ResponseHeader For(string idPrefix, string model, AppliedAlignment? alignment) => new(
+    public static ResponseHeader For(string idPrefix, string model, AppliedAlignment? alignment, bool compare) => new(
         $"{idPrefix}-{Guid.NewGuid():N}",
         DateTimeOffset.UtcNow.ToUnixTimeSeconds(),
         model,
         alignment is null
             ? null
-            : new LinearAlignmentInfo(alignment.PrincipleTokens, alignment.StepSize, RequestMapper.WireName(alignment.Mode), alignment.SharedPrefixTokens));
+            : new LinearAlignmentInfo(
+                alignment.PrincipleTokens,
+                alignment.StepSize,
+                RequestMapper.WireName(alignment.Mode),
+                alignment.SharedPrefixTokens,
+                compare ? RequestMapper.ComparisonChoiceNames : null));
 }
 
 /// <summary>How an endpoint shapes its whole response and its streamed chunks. The first chunk carries linear_alignment.</summary>
