@@ -207,7 +207,10 @@ function createTurnView(ui, number, userText, settings) {
   item.querySelector(".principle-text").textContent = settings.principle;
   item.querySelector(".user-text").textContent = userText;
   item.querySelector(".step").textContent = formatStep(settings.stepSize);
-  const columns = [...item.querySelectorAll(".reply")].map((section) => {
+  const columns = [...item.querySelectorAll(".reply")].map((section, index) => {
+    const columnHeading = section.querySelector("h4");
+    columnHeading.id = `turn-${number}-reply-${index}`;
+    section.setAttribute("aria-labelledby", columnHeading.id);
     const radio = section.querySelector("input[type=radio]");
     radio.name = `continue-${number}`;
     const text = document.createTextNode("");
@@ -221,7 +224,7 @@ function createTurnView(ui, number, userText, settings) {
       finish: section.querySelector(".finish"),
       deltas: 0,
       exactTokens: null,
-      firstAt: null,
+      sentAt: performance.now(),
       lastAt: null,
       finishReason: null,
     };
@@ -232,9 +235,7 @@ function createTurnView(ui, number, userText, settings) {
 }
 
 function appendText(column, content) {
-  const now = performance.now();
-  column.firstAt ??= now;
-  column.lastAt = now;
+  column.lastAt = performance.now();
   column.deltas += 1;
   column.text.appendData(content);
   renderStats(column);
@@ -246,9 +247,10 @@ function renderStats(column) {
   const tokens = exact ? column.exactTokens : column.deltas;
   column.tokens.textContent = exact ? wholeNumber.format(tokens) : `≈ ${wholeNumber.format(tokens)}`;
   column.tokens.title = exact ? "" : "Approximate: counted from the streamed pieces until the server reports usage.";
-  const elapsed = column.lastAt - column.firstAt;
-  // Measured from the first token on, so that it is the generation speed, not the wait for the prompt.
-  column.rate.textContent = tokens > 1 && elapsed > 0 ? `${((tokens - 1) / (elapsed / 1000)).toFixed(1)} tokens/s` : "–";
+  // From sending the request, prompt included: events arrive in bursts, so the time between a column's own first and
+  // last piece can be near zero and would make a short reply look impossibly fast.
+  const elapsed = column.lastAt - column.sentAt;
+  column.rate.textContent = tokens > 0 && elapsed > 0 ? `${(tokens / (elapsed / 1000)).toFixed(1)} tokens/s` : "–";
   column.finish.textContent = column.finishReason ?? "streaming…";
 }
 
