@@ -7,7 +7,9 @@ namespace LinearAlign.TestFixtures.Models;
 /// standard deviation of the embedding and output weights; hidden matrices get WeightScale / sqrt(fan-in).
 /// Without a <paramref name="VocabularyFile"/> the model gets a <see cref="SyntheticVocabulary"/>; with one, that
 /// GGUF file's tokenizer. A null <paramref name="ChatTemplate"/> keeps the vocabulary file's template, if it has one,
-/// and otherwise leaves tokenizer.chat_template out.
+/// and otherwise leaves tokenizer.chat_template out. <paramref name="EndsTurns"/> false gives a synthetic vocabulary's
+/// end-of-generation tokens no output weights, as stray bytes have none, so the model practically never ends a reply
+/// on its own: for tests that need a generation to go on until they stop it, using only what an OpenAI client sends.
 /// </summary>
 public sealed record ForgeSpec(
     LlamaShape Shape,
@@ -16,7 +18,8 @@ public sealed record ForgeSpec(
     float WeightScale = 0.5f,
     string Name = "forged-llama",
     string? ChatTemplate = ForgeSpec.ChatMlTemplate,
-    string? VocabularyFile = null)
+    string? VocabularyFile = null,
+    bool EndsTurns = true)
 {
     /// <summary>The ChatML template as Qwen ships it; its tokens are in every synthetic vocabulary.</summary>
     public const string ChatMlTemplate =

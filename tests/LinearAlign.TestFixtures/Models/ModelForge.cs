@@ -21,7 +21,7 @@ public static class ModelForge
         {
             var vocabulary = SyntheticVocabulary.Create(spec.Shape.VocabSize);
             AddSyntheticVocabulary(writer, spec, vocabulary);
-            isOutputRowLive = vocabulary.IsEmittable;
+            isOutputRowLive = spec.EndsTurns ? vocabulary.IsEmittable : id => vocabulary.IsEmittable(id) && !SyntheticVocabulary.IsEndOfGeneration(id);
         }
         else
         {

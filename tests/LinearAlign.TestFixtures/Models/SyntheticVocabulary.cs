@@ -61,7 +61,9 @@ internal sealed class SyntheticVocabulary
     /// Whether a model should ever emit the token: text pieces and the two ends of generation, but not unknown, BOS,
     /// turn starts or lone bytes, half of which would be broken UTF-8 on their own.
     /// </summary>
-    public bool IsEmittable(int id) => Types[id] == (int)LlamaTokenType.Normal || id is EosId or ImEndId;
+    public bool IsEmittable(int id) => Types[id] == (int)LlamaTokenType.Normal || IsEndOfGeneration(id);
+
+    public static bool IsEndOfGeneration(int id) => id is EosId or ImEndId;
 
     public static SyntheticVocabulary Create(int size)
     {
