@@ -21,7 +21,7 @@ public sealed class NodeOpenAiClientTests
     {
         // The server process computes on the same cores, so it counts as this test process's model run.
         NativeTestLock.Enter();
-        var clientFolder = Path.Combine(RepositoryRoot(), "tests", "node-client");
+        var clientFolder = Path.Combine(Repository.Root, "tests", "node-client");
         await InstallPackagesIfStaleAsync(clientFolder);
         var apiKey = $"test-{Guid.NewGuid():N}";
         await using var server = await ServerProcess.StartAsync($"--Server:ApiKeys:0={apiKey}", $"--Model:Alias={ModelAlias}");
@@ -34,18 +34,6 @@ public sealed class NodeOpenAiClientTests
         });
 
         Assert.True(exitCode == 0, $"node --test exited with {exitCode}:\n{output}\nThe server's output:\n{server.Output}");
-    }
-
-    private static string RepositoryRoot()
-    {
-        for (var folder = new DirectoryInfo(AppContext.BaseDirectory); folder is not null; folder = folder.Parent)
-        {
-            if (File.Exists(Path.Combine(folder.FullName, "LinearAlignServer.sln")))
-            {
-                return folder.FullName;
-            }
-        }
-        throw new InvalidOperationException($"No LinearAlignServer.sln above {AppContext.BaseDirectory}.");
     }
 
     /// <summary>

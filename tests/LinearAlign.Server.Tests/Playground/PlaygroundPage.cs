@@ -1,0 +1,112 @@
+using Microsoft.Playwright;
+using static Microsoft.Playwright.Assertions;
+
+namespace LinearAlign.Server.Tests.Playground;
+
+/// <summary>The playground's controls as a user finds them: by label and role.</summary>
+public sealed class PlaygroundPage : IAsyncDisposable
+{
+    /// <summary>Generous for a model on one thread of a busy machine; the tiny model answers in well under a second.</summary>
+    public static readonly LocatorAssertionsToBeEnabledOptions UntilRepliesEnd = new() { Timeout = 60_000 };
+
+    private readonly List<string> _scriptErrors = [];
+
+    public PlaygroundPage(IPage page)
+    {
+        Page = page;
+        page.PageError += (_, error) => Record(error);
+        // Refused API requests log "Failed to load resource"; the page reports those itself. Anything else, such as
+        // a Content-Security-Policy violation, is a fault of the page.
+        page.Console += (_, message) =>
+        {
+            if (message.Type == "error" && !message.Text.StartsWith("Failed to load resource", StringComparison.Ordinal))
+            {
+                Record(message.Text);
+            }
+        };
+    }
+
+    public IPage Page { get; }
+
+    /// <summary>Uncaught exceptions and console errors so far.</summary>
+    public IReadOnlyList<string> ScriptErrors
+    {
+        get
+        {
+            lock (_scriptErrors)
+            {
+                return [.. _scriptErrors];
+            }
+        }
+    }
+
+    public ILocator ModelId => Page.Locator("#model-id");
+
+    public ILocator ModelContext => Page.Locator("#model-context");
+
+    public ILocator ApiKey => Page.GetByLabel("API key");
+
+    public ILocator UseKey => Page.GetByRole(AriaRole.Button, new() { Name = "Use key" });
+
+    public ILocator SystemMessage => Page.GetByLabel("System message");
+
+    public ILocator Principle => Page.GetByLabel("Principle", new() { Exact = true });
+
+    public ILocator Temperature => Page.GetByLabel("Temperature");
+
+    public ILocator MaxTokens => Page.GetByLabel("Max tokens");
+
+    public ILocator Seed => Page.GetByLabel("Seed");
+
+    public ILocator UserMessage => Page.GetByLabel("Your message");
+
+    public ILocator Send => Page.GetByRole(AriaRole.Button, new() { Name = "Send", Exact = true });
+
+    public ILocator Stop => Page.GetByRole(AriaRole.Button, new() { Name = "Stop", Exact = true });
+
+    public ILocator NewChat => Page.GetByRole(AriaRole.Button, new() { Name = "New chat" });
+
+    public ILocator Alert => Page.GetByRole(AriaRole.Alert);
+
+    public ILocator Status => Page.GetByRole(AriaRole.Status);
+
+    public ILocator Turns => Page.Locator("#transcript > li");
+
+    /// <summary>The three replies of a turn, in column order: linear alignment, principle in prompt only, base model.</summary>
+    public IReadOnlyList<Reply> Replies(int turn) =>
+        [.. Enumerable.Range(0, 3).Select(column => new Reply(Turns.Nth(turn).GetByRole(AriaRole.Region).Nth(column)))];
+
+    /// <summary>Types the message, sends it with the Send button and returns the chat request the page made.</summary>
+    public async Task<IRequest> SendAsync(string message)
+    {
+        await UserMessage.FillAsync(message);
+        return await Page.RunAndWaitForRequestAsync(() => Send.ClickAsync(), "**/v1/chat/completions");
+    }
+
+    /// <summary>Waits until the running request has ended and Send is enabled again.</summary>
+    public Task WaitUntilRepliesEndAsync() => Expect(Send).ToBeEnabledAsync(UntilRepliesEnd);
+
+    public async ValueTask DisposeAsync() => await Page.Context.CloseAsync();
+
+    private void Record(string error)
+    {
+        lock (_scriptErrors)
+        {
+            _scriptErrors.Add(error);
+        }
+    }
+
+    /// <summary>One column of a turn.</summary>
+    public sealed record Reply(ILocator Region)
+    {
+        public ILocator Heading => Region.GetByRole(AriaRole.Heading);
+
+        public ILocator Text => Region.Locator(".reply-text");
+
+        public ILocator Tokens => Region.Locator(".tokens");
+
+        public ILocator Finish => Region.Locator(".finish");
+
+        public ILocator ContinueWithThis => Region.GetByLabel("Continue with this reply");
+    }
+}
