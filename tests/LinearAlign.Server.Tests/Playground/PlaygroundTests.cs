@@ -50,6 +50,7 @@ public sealed class PlaygroundTests(PlaygroundFixture fixture, ITestOutputHelper
 
         var request = await playground.SendAsync("How should I store my passwords?");
         await playground.WaitUntilRepliesEndAsync();
+        await SaveScreenshotAsync(playground.Page);
 
         var body = request.PostDataJSON()!.Value;
         Assert.True(body.GetProperty("alignment_compare").GetBoolean());
@@ -72,10 +73,6 @@ public sealed class PlaygroundTests(PlaygroundFixture fixture, ITestOutputHelper
             await Expect(reply.Finish).ToHaveTextAsync(new Regex("^(stop|length)$"));
         }
         await Expect(playground.Status).ToContainTextAsync("Done in");
-
-        Directory.CreateDirectory(Path.GetDirectoryName(Screenshot)!);
-        await playground.Page.ScreenshotAsync(new() { Path = Screenshot, FullPage = true });
-        output.WriteLine($"Screenshot: {Screenshot}");
     }
 
     [Fact]
@@ -257,6 +254,19 @@ public sealed class PlaygroundTests(PlaygroundFixture fixture, ITestOutputHelper
             """);
 
         Assert.Equal(["{\"a\":1}", "one", "two\nlines", "[DONE]"], events);
+    }
+
+    /// <summary>
+    /// The whole page, taken before a test's checks so that it shows what went wrong when one fails. A full-page capture
+    /// would leave the sticky composer where the viewport ended; a viewport as tall as the page shows it where it belongs.
+    /// </summary>
+    private async Task SaveScreenshotAsync(IPage page)
+    {
+        var height = await page.EvaluateAsync<int>("document.documentElement.scrollHeight");
+        await page.SetViewportSizeAsync(page.ViewportSize!.Width, height);
+        Directory.CreateDirectory(Path.GetDirectoryName(Screenshot)!);
+        await page.ScreenshotAsync(new() { Path = Screenshot });
+        output.WriteLine($"Screenshot: {Screenshot}");
     }
 
     private static async Task<LocatorBoundingBoxResult[]> BoxesAsync(IEnumerable<PlaygroundPage.Reply> replies) =>
