@@ -7,7 +7,7 @@ namespace LinearAlign.Server.Tests.Playground;
 /// <summary>
 /// The server as a process, serving the playground, and one headless Chromium for all tests of a class. The model is
 /// the tiny generated one, forged not to end its replies on its own, so that every reply runs to max tokens (or until
-/// Stop) whatever the seed; or the GGUF file named by <see cref="ModelVariable"/>, to take the README's screenshot.
+/// Stop) whatever the seed; or the GGUF file named by <see cref="ModelVariable"/>, to see the page on another model.
 /// </summary>
 public class PlaygroundFixture : IAsyncLifetime
 {
@@ -32,8 +32,7 @@ public class PlaygroundFixture : IAsyncLifetime
         var model = Environment.GetEnvironmentVariable(ModelVariable) is { Length: > 0 } named
             ? named
             : TinyModels.For(new ForgeSpec(LlamaShape.Tiny, Name: "playground", EndsTurns: false));
-        string[] settings = [$"--Model:Path={model}", $"--Model:ContextSize={ContextSize}", .. ServerSettings];
-        Server = await ServerProcess.StartAsync([.. settings]);
+        Server = await ServerProcess.StartAsync([$"--Model:Path={model}", $"--Model:ContextSize={ContextSize}", .. ServerSettings]);
         _playwright = await Playwright.CreateAsync();
         Browser = await _playwright.Chromium.LaunchAsync(new() { ExecutablePath = chromium, Headless = true });
     }
