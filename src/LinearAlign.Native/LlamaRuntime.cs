@@ -73,6 +73,24 @@ public static class LlamaRuntime
         }
     }
 
+    /// <summary>The folder the libraries were loaded from.</summary>
+    public static string LibraryDirectory
+    {
+        get
+        {
+            lock (Gate)
+            {
+                return s_directory ?? throw new InvalidOperationException("llama.cpp is not loaded yet.");
+            }
+        }
+    }
+
+    /// <summary>
+    /// Why the dynamic loader refuses <paramref name="library"/> (a missing dependency, not a shared object), or null
+    /// when it loads. ggml skips a backend plugin that fails to load, silently; this recovers the reason.
+    /// </summary>
+    public static string? LoadError(string library) => DynamicLoader.LoadError(library);
+
     public static IReadOnlyList<BackendDevice> Devices()
     {
         var devices = new List<BackendDevice>();

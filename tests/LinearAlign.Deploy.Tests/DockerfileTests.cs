@@ -1,3 +1,4 @@
+using LinearAlign.Engine.Options;
 using LinearAlign.Server.Options;
 
 namespace LinearAlign.Deploy.Tests;
@@ -135,4 +136,8 @@ public sealed class DockerfileTests
         Assert.Matches(@"^nvidia/cuda:13\.\d+\.\d+-runtime-ubuntu\d+\.\d+$", dockerfile.Runtime.BaseImage);
         Assert.Contains(dockerfile.Runtime.All("COPY"), copy => copy.Words.SequenceEqual([$"--from={aspnet.Name}", "/usr/share/dotnet", "/usr/share/dotnet"]));
     }
+
+    [Fact]
+    public void The_CUDA_image_insists_on_CUDA_rather_than_falling_back_to_the_CPU() =>
+        Assert.Equal(ComputeBackend.Cuda, ServerSettings.Model(Dockerfile.Load("docker/Dockerfile.cuda").Runtime.Environment).Backend);
 }

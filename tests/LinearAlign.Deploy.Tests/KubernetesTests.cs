@@ -1,4 +1,5 @@
 using System.Text.Json.Nodes;
+using LinearAlign.Engine.Options;
 
 namespace LinearAlign.Deploy.Tests;
 
@@ -152,12 +153,13 @@ public sealed class KubernetesTests
     }
 
     [Fact]
-    public void The_GPU_overlay_asks_for_a_GPU_and_offloads_every_layer()
+    public void The_GPU_overlay_asks_for_a_GPU_insists_on_CUDA_and_offloads_every_layer()
     {
         var patch = Kubernetes.GpuContainerPatch;
 
         Assert.Equal(Container["name"].Text("name"), patch["name"].Text("name"));
         Assert.Equal("1", patch["resources"]!["limits"]!["nvidia.com/gpu"].Text("nvidia.com/gpu limit"));
+        Assert.Equal(ComputeBackend.Cuda, ServerSettings.Model(GpuEnvironment).Backend);
         Assert.Equal(-1, ServerSettings.Model(GpuEnvironment).GpuLayers);
     }
 

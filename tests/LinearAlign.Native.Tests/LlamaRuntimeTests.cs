@@ -45,6 +45,29 @@ public sealed class LlamaRuntimeTests
     }
 
     [Fact]
+    public void A_library_that_loads_has_no_load_error()
+    {
+        var library = Directory.GetFiles(LlamaRuntime.LibraryDirectory, "libggml-base*.so").First();
+
+        Assert.Null(LlamaRuntime.LoadError(library));
+    }
+
+    [Fact]
+    public void A_library_the_loader_refuses_has_a_load_error_giving_the_loader_s_reason()
+    {
+        var library = Path.Combine(Path.GetTempPath(), $"libggml-cuda-{Guid.NewGuid():N}.so");
+        File.WriteAllText(library, new string('x', 4096));
+        try
+        {
+            Assert.Contains("invalid ELF header", LlamaRuntime.LoadError(library));
+        }
+        finally
+        {
+            File.Delete(library);
+        }
+    }
+
+    [Fact]
     public void The_cpu_backend_provides_a_persistent_threadpool()
     {
         using var threadpool = Handles.SafeGgmlThreadpoolHandle.Create(threads: 1);

@@ -1,3 +1,5 @@
+using LinearAlign.TestFixtures.Models;
+
 namespace LinearAlign.Server.Tests;
 
 /// <summary>The server process itself, started as a user starts it: a bad model must end it with one clear line.</summary>
@@ -44,6 +46,23 @@ public sealed class StartupFailureTests
 
         Assert.NotEqual(0, exitCode);
         Assert.Single(output.Split('\n'), line => line.Contains("Set Model:Path"));
+    }
+
+    [Fact]
+    public async Task Cuda_asked_for_without_a_usable_gpu_exits_non_zero_with_one_line_saying_why_and_what_to_do()
+    {
+        var (exitCode, output) = await RunServerAsync($"--Model:Path={TinyModels.Default}", "--Model:Threads=1", "--Model:Backend=cuda");
+
+        Assert.Equal(1, exitCode);
+        Assert.Single(output.Split('\n'), line => line.Contains("Model:Backend is cuda") && line.Contains("libggml-cuda.so") && line.Contains("Model:Backend=cpu"));
+    }
+
+    [Fact]
+    public async Task Auto_without_a_gpu_serves_from_the_cpu_and_logs_why()
+    {
+        await using var server = await ServerProcess.StartAsync("--Model:Backend=auto");
+
+        Assert.Contains("Running on the CPU (Model:Backend is auto and no GPU is usable", server.Output);
     }
 
     [Fact]

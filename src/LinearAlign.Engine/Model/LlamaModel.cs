@@ -15,10 +15,11 @@ public sealed unsafe class LlamaModel : IDisposable
 {
     private readonly nint _vocab;
 
-    private LlamaModel(SafeLlamaModelHandle handle, ModelInfo info)
+    private LlamaModel(SafeLlamaModelHandle handle, ModelInfo info, ComputePlacement placement)
     {
         Handle = handle;
         Info = info;
+        Placement = placement;
         _vocab = LlamaApi.ModelGetVocab(handle);
         VocabularySize = LlamaApi.VocabTokenCount(_vocab);
         ChatTemplate = LlamaApi.Utf8String(LlamaApi.ModelChatTemplate(handle, null));
@@ -32,22 +33,44 @@ public sealed unsafe class LlamaModel : IDisposable
 
     public ModelInfo Info { get; }
 
+    /// <summary>The devices the model runs on.</summary>
+    public ComputePlacement Placement { get; }
+
     public int VocabularySize { get; }
 
     /// <summary>The chat template stored in the GGUF file, if any.</summary>
     public string? ChatTemplate { get; }
 
-    /// <summary>Loads <paramref name="path"/>; llama.cpp must have been initialised (<see cref="LlamaRuntime.Initialize"/>).</summary>
-    public static LlamaModel Load(string path, ModelOptions options)
+    /// <summary>
+    /// Loads <paramref name="path"/> onto the devices Model:Backend selects (<see cref="ComputePlacement"/>); llama.cpp
+    /// must have been initialised (<see cref="LlamaRuntime.Initialize"/>).
+    /// </summary>
+    public static unsafe LlamaModel Load(string path, ModelOptions options)
     {
         var fullPath = System.IO.Path.GetFullPath(path);
         if (!File.Exists(fullPath))
         {
             throw new ModelLoadException($"Model file not found: {fullPath}. Set Model:Path to an existing GGUF file.");
         }
+        var placement = ComputePlacement.Select(options, LlamaRuntime.LibraryDirectory, LlamaRuntime.Devices(), LlamaRuntime.LoadError);
 
         var parameters = LlamaApi.ModelDefaultParams();
-        parameters.GpuLayerCount = options.GpuLayers;
+        // An empty device list keeps every layer and the KV cache on the CPU, even with a GPU backend loaded.
+        var noGpu = stackalloc nint[1];
+        if (placement.OnGpu)
+        {
+            parameters.GpuLayerCount = options.GpuLayers;
+            if (options.MainGpu is { } main)
+            {
+                parameters.SplitMode = LlamaApi.SplitModeNone;
+                parameters.MainGpu = main;
+            }
+        }
+        else
+        {
+            parameters.GpuLayerCount = 0;
+            parameters.Devices = (nint)noGpu;
+        }
         nint pointer;
         using (var capture = NativeLog.CaptureErrors())
         {
@@ -74,7 +97,7 @@ public sealed unsafe class LlamaModel : IDisposable
             LlamaApi.ModelEmbeddingLength(handle),
             LlamaApi.ModelLayerCount(handle),
             LlamaApi.VocabTokenCount(vocab));
-        return new LlamaModel(handle, info);
+        return new LlamaModel(handle, info, placement);
     }
 
     public bool IsEndOfGeneration(int token) => LlamaApi.VocabIsEndOfGeneration(_vocab, token);

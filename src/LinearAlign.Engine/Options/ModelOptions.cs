@@ -34,9 +34,16 @@ public sealed class ModelOptions : IValidatableObject
     [Range(0, 1024)]
     public int Threads { get; set; }
 
-    /// <summary>Layers offloaded to the GPU; -1 = all.</summary>
+    /// <summary>cpu, cuda, or auto: CUDA when the libraries and a GPU are usable, the CPU otherwise.</summary>
+    public ComputeBackend Backend { get; set; } = ComputeBackend.Auto;
+
+    /// <summary>Layers offloaded to the GPU when the model runs on one; -1 = all.</summary>
     [Range(-1, 100_000)]
     public int GpuLayers { get; set; } = -1;
+
+    /// <summary>Run on this GPU alone (index among the GPUs llama.cpp finds); unset = split the layers across all GPUs.</summary>
+    [Range(0, 255)]
+    public int? MainGpu { get; set; }
 
     /// <summary>Folder with the llama.cpp libraries; empty = native/&lt;backend&gt; beside the application, where the build puts them.</summary>
     public string? NativeLibraryPath { get; set; }

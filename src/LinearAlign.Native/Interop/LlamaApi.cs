@@ -19,6 +19,9 @@ public static unsafe partial class LlamaApi
 
     // Model
 
+    /// <summary>llama_split_mode LLAMA_SPLIT_MODE_NONE: the whole model on LlamaModelParams.MainGpu.</summary>
+    public const int SplitModeNone = 0;
+
     [LibraryImport(Lib, EntryPoint = "llama_model_default_params")]
     public static partial LlamaModelParams ModelDefaultParams();
 

@@ -123,6 +123,18 @@ public sealed class ModelHost(
 
         _logger.LogInformation("Loading model {Path}", path);
         _model = await Task.Run(() => LlamaModel.Load(path, options), cancellationToken);
+        var placement = _model.Placement;
+        if (placement.OnGpu)
+        {
+            _logger.LogInformation(
+                "Running on {Gpus} ({Reason}), {Layers} layers offloaded",
+                string.Join(", ", placement.Gpus.Select(gpu => $"{gpu.Name} ({gpu.Description})")), placement.Reason,
+                options.GpuLayers < 0 ? "all" : options.GpuLayers.ToString(System.Globalization.CultureInfo.InvariantCulture));
+        }
+        else
+        {
+            _logger.LogInformation("Running on the CPU ({Reason})", placement.Reason);
+        }
         var info = _model.Info;
         _logger.LogInformation(
             "Loaded {Alias}: {Architecture}, {Description}, {Parameters:N0} parameters, {SizeMiB:N0} MiB, trained context {TrainContext}, vocabulary {Vocab}",
