@@ -21,7 +21,16 @@ public static class ForgeCommand
             var other => throw new ArgumentException($"Unknown weight type '{other}' (f32, f16, q8_0)."),
         };
         var output = arguments.Required("out");
-        var spec = new ForgeSpec(preset.Shape, type, Name: $"bench-{preset.Name}");
+        // With random weights, output logits tied to the embeddings make the model repeat its input's last token;
+        // a separate output matrix (one more vocabulary-sized matrix to read per step) makes it write varied text,
+        // for demonstrations such as the playground's screenshot.
+        var shape = (arguments.Optional("output") ?? "preset") switch
+        {
+            "preset" => preset.Shape,
+            "separate" => preset.Shape with { TiedEmbeddings = false },
+            var other => throw new ArgumentException($"Unknown --output '{other}' (preset, separate)."),
+        };
+        var spec = new ForgeSpec(shape, type, Name: $"bench-{preset.Name}");
         if (preset.VocabularyFileName is not null)
         {
             var vocabularyFolder = arguments.Optional("vocab-dir") ?? VocabularyCache.EnsureFilled();

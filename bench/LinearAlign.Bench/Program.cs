@@ -16,9 +16,10 @@ static int Usage()
 {
     Console.Error.WriteLine($"""
         usage:
-          bench forge  --preset {string.Join('|', ForgePreset.All.Select(p => p.Name))} --type q8_0|f16|f32 --out FILE [--vocab-dir DIR]
+          bench forge  --preset {string.Join('|', ForgePreset.All.Select(p => p.Name))} --type q8_0|f16|f32 --out FILE [--vocab-dir DIR] [--output preset|separate]
                        DIR: llama.cpp's models/ folder (ggml-vocab-*.gguf, templates/); by default {VocabularyCache.Folder},
-                       filled from npm node-llama-cpp on first use
+                       filled from npm node-llama-cpp on first use; --output separate: an output matrix of its own
+                       even where the preset ties it to the embeddings, so that random weights write varied text
           bench engine --model FILE [--threads N] [--tokens 128] [--prompt-tokens 500] [--repeats 3] [--json FILE]
           bench load    --url URL [--api-key K] [--model ID] [--clients 1] [--requests CLIENTS] [--prompt-tokens 500] [--max-tokens 128]
                         [--prompt random|fixed] [--turns 1] [--system TEXT] [--principle TEXT [--step-size S]] [--endpoint chat|completions]
