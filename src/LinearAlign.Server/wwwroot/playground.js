@@ -151,7 +151,10 @@ async function loadModel(ui) {
     const error = await errorFrom(response);
     ui.modelId.textContent = error.status === 401 ? "API key needed" : "unavailable";
     showAlert(ui, describe(error));
-    if (error.status === 401) {
+    // Focus moves to the key field only from the page itself or the key form: taking it from a field the user is
+    // typing in (the answer may come late) would also scroll the page under their pointer.
+    const focus = document.activeElement;
+    if (error.status === 401 && (!focus || focus === document.body || ui.keyForm.contains(focus))) {
       ui.apiKey.focus();
     }
     return;
