@@ -3,6 +3,12 @@
 
 const API_KEY_STORAGE = "linearalign.apiKey";
 const KEY_NEEDED = "This server needs an API key: enter it under Settings, “API key”, and press “Use key”.";
+/** The columns of a turn, in the order of the comparison's choices (alignment_compare's choice indices). */
+const REPLY_COLUMNS = [
+  { kind: "aligned", title: (step) => `Linear alignment (step ${step})` },
+  { kind: "prompted", title: () => "Principle in prompt only" },
+  { kind: "base", title: () => "Base model (no principle)" },
+];
 const compactNumber = new Intl.NumberFormat("en", { notation: "compact", maximumSignificantDigits: 3 });
 const wholeNumber = new Intl.NumberFormat("en");
 
@@ -110,6 +116,7 @@ function findElements() {
     status: byId("status"),
     alert: byId("alert"),
     turnTemplate: byId("turn-template"),
+    replyTemplate: byId("reply-template"),
   };
 }
 
@@ -209,13 +216,18 @@ function createTurnView(ui, number, userText, settings) {
   item.querySelector(".turn-number").textContent = number;
   item.querySelector(".principle-text").textContent = settings.principle;
   item.querySelector(".user-text").textContent = userText;
-  item.querySelector(".step").textContent = formatStep(settings.stepSize);
-  const columns = [...item.querySelectorAll(".reply")].map((section, index) => {
+  const replies = item.querySelector(".replies");
+  const columns = REPLY_COLUMNS.map(({ kind, title }, index) => {
+    const section = ui.replyTemplate.content.firstElementChild.cloneNode(true);
+    section.classList.add(kind);
     const columnHeading = section.querySelector("h4");
+    columnHeading.textContent = title(formatStep(settings.stepSize));
     columnHeading.id = `turn-${number}-reply-${index}`;
     section.setAttribute("aria-labelledby", columnHeading.id);
     const radio = section.querySelector("input[type=radio]");
     radio.name = `continue-${number}`;
+    radio.value = String(index);
+    replies.append(section);
     const text = document.createTextNode("");
     section.querySelector(".reply-text").append(text);
     return {
