@@ -5,6 +5,9 @@ public enum AlignmentMode
     /// <summary>aligned = l_W + s·(l_W − l_U), as in the authors' reference code.</summary>
     Reference,
 
-    /// <summary>aligned = l_W + s·(l_W − l_U)/‖l_W − l_U‖₂, the paper's Algorithm 1.</summary>
+    /// <summary>
+    /// aligned = l_W + s·d/‖d‖₂ with d = log_softmax(l_W) − log_softmax(l_U), the paper's Algorithm 1: the direction
+    /// between the two distributions, which the constant each context's raw logits carry would otherwise lengthen.
+    /// </summary>
     Normalized,
 }

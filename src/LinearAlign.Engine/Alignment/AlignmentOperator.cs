@@ -23,13 +23,31 @@ public static class AlignmentOperator
             throw new ArgumentException("Logit spans must have the same length.");
         }
 
+        var normalized = mode == AlignmentMode.Normalized;
+        // Each context's logits carry a constant of their own, which a raw difference would add to every entry and so
+        // to the norm; log_softmax(l_W) − log_softmax(l_U) = (l_W − l_U) − (lse(l_W) − lse(l_U)) has none.
+        var normalizers = normalized ? LogSumExp(withPrinciple, destination) - LogSumExp(withoutPrinciple, destination) : 0f;
         TensorPrimitives.Subtract(withPrinciple, withoutPrinciple, destination);
         var scale = stepSize;
-        if (mode == AlignmentMode.Normalized)
+        if (normalized)
         {
+            TensorPrimitives.Subtract(destination, normalizers, destination);
             var norm = TensorPrimitives.Norm(destination);
             scale = norm > 0f && float.IsFinite(norm) ? stepSize / norm : 0f;
         }
         TensorPrimitives.MultiplyAdd(destination, scale, withPrinciple, destination);
+    }
+
+    /// <summary>log Σ exp(logits), shifted by the maximum so that no exponential overflows; <paramref name="scratch"/> is overwritten.</summary>
+    private static float LogSumExp(ReadOnlySpan<float> logits, Span<float> scratch)
+    {
+        var max = TensorPrimitives.Max(logits);
+        if (!float.IsFinite(max))
+        {
+            return max;
+        }
+        TensorPrimitives.Subtract(logits, max, scratch);
+        TensorPrimitives.Exp(scratch, scratch);
+        return max + MathF.Log(TensorPrimitives.Sum(scratch));
     }
 }

@@ -15,7 +15,11 @@ public sealed class GenerationStream
     private readonly Channel<bool> _signal = Channel.CreateBounded<bool>(
         new BoundedChannelOptions(1) { FullMode = BoundedChannelFullMode.DropWrite, SingleReader = true, SingleWriter = true });
     private readonly TaskCompletionSource<FinishReason> _finished = new(TaskCreationOptions.RunContinuationsAsynchronously);
-    private char[] _text = ArrayPool<char>.Shared.Rent(512);
+    // The inference thread rents and grows the buffer while the consumer's thread returns it: the shared pool keeps
+    // returns in per-thread caches that the inference thread never sees, so it would allocate again every request.
+    private static readonly ArrayPool<char> TextPool = ArrayPool<char>.Create();
+
+    private char[] _text = TextPool.Rent(512);
     private int _length;
     private string? _finalText;
     private int _tokens;
@@ -76,9 +80,9 @@ public sealed class GenerationStream
         {
             if (_length + text.Length > _text.Length)
             {
-                var larger = ArrayPool<char>.Shared.Rent(Math.Max(_text.Length * 2, _length + text.Length));
+                var larger = TextPool.Rent(Math.Max(_text.Length * 2, _length + text.Length));
                 _text.AsSpan(0, _length).CopyTo(larger);
-                ArrayPool<char>.Shared.Return(_text);
+                TextPool.Return(_text);
                 _text = larger;
             }
             text.CopyTo(_text.AsSpan(_length));
@@ -106,7 +110,7 @@ public sealed class GenerationStream
         lock (_gate)
         {
             _finalText = new string(_text, 0, _length);
-            ArrayPool<char>.Shared.Return(_text);
+            TextPool.Return(_text);
             _text = [];
             return new GenerationResult(_finalText, reason, new GenerationUsage(PromptTokens, _tokens, CachedPromptTokens), Alignment);
         }

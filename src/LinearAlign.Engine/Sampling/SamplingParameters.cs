@@ -30,7 +30,11 @@ public sealed record SamplingParameters
     /// <summary>How many of the latest generated tokens the penalties look at.</summary>
     public int PenaltyLastN { get; init; } = 64;
 
+    /// <summary>Token id to a bias added to its logit, within ±<see cref="BanningBias"/>; for aligned requests it also moves the principled nucleus.</summary>
     public IReadOnlyDictionary<int, float>? LogitBias { get; init; }
+
+    /// <summary>The lowest bias, which bans its token (never emitted, however likely), as in OpenAI's API.</summary>
+    public const float BanningBias = -100f;
 
     /// <summary>Never pick an end-of-generation token (llama.cpp's ignore_eos): generation runs to max_tokens, a stop string or the context limit.</summary>
     public bool IgnoreEndOfGeneration { get; init; }
@@ -59,7 +63,7 @@ public sealed record SamplingParameters
         foreach (var (token, bias) in LogitBias)
         {
             Check(token >= 0 && token < vocabularySize, "logit_bias", $"token {token} is not in the vocabulary (0..{vocabularySize - 1})");
-            Check(float.IsFinite(bias) && bias is >= -100f and <= 100f, "logit_bias", $"bias for token {token} must be between -100 and 100");
+            Check(float.IsFinite(bias) && bias is >= BanningBias and <= -BanningBias, "logit_bias", $"bias for token {token} must be between -100 and 100");
         }
     }
 

@@ -23,6 +23,8 @@ internal sealed unsafe class TokenSampler : IDisposable
     private readonly bool _chainIsArgmax;
     private readonly int _vocabularySize;
     private readonly int[]? _forbidden;
+    private readonly int[] _biasedTokens;
+    private readonly float[] _biases;
     private float[]? _aligned;
     private LlamaTokenData[]? _candidates;
 
@@ -30,7 +32,9 @@ internal sealed unsafe class TokenSampler : IDisposable
     public TokenSampler(SamplingParameters parameters, int vocabularySize, bool aligned, int[]? endOfGeneration = null)
     {
         _vocabularySize = vocabularySize;
-        _forbidden = parameters.IgnoreEndOfGeneration ? endOfGeneration : null;
+        _forbidden = Forbidden(parameters, endOfGeneration);
+        _biasedTokens = parameters.HasLogitBias ? [.. parameters.LogitBias!.Keys] : [];
+        _biases = parameters.HasLogitBias ? [.. _biasedTokens.Select(token => parameters.LogitBias![token])] : [];
         _chain = BuildChain(parameters, vocabularySize, includeTopP: !aligned);
         _chainIsArgmax = parameters.IsGreedy && !parameters.HasPenalties && !parameters.HasLogitBias;
         if (!aligned)
@@ -78,8 +82,9 @@ internal sealed unsafe class TokenSampler : IDisposable
             observer);
 
     /// <summary>
-    /// aligned = update(l_W, l_U); tokens outside the top-p nucleus of the principled distribution are dropped; if
-    /// none of the rest has any probability, the principled nucleus is sampled instead.
+    /// aligned = update(l_W, l_U); tokens outside the top-p nucleus of the principled distribution (with the logit
+    /// bias, without forbidden tokens) are dropped; if none of the rest has any probability, the principled nucleus is
+    /// sampled instead. Forbidden tokens are never picked on either path.
     /// </summary>
     internal int SampleAligned(
         ReadOnlySpan<float> withPrinciple, ReadOnlySpan<float> withoutPrinciple, float stepSize, AlignmentMode mode, LogitsObserver? observer)
@@ -120,6 +125,19 @@ internal sealed unsafe class TokenSampler : IDisposable
         }
     }
 
+    /// <summary>
+    /// Banned tokens (OpenAI's bias of -100) and, when ignored, end-of-generation tokens: they get minus infinity
+    /// rather than a finite push, which a token that is the only candidate left would survive.
+    /// </summary>
+    private static int[]? Forbidden(SamplingParameters parameters, int[]? endOfGeneration)
+    {
+        IEnumerable<int> banned = parameters.HasLogitBias
+            ? parameters.LogitBias!.Where(bias => bias.Value <= SamplingParameters.BanningBias).Select(bias => bias.Key)
+            : [];
+        int[] forbidden = [.. banned.Union(parameters.IgnoreEndOfGeneration ? endOfGeneration ?? [] : [])];
+        return forbidden.Length == 0 ? null : forbidden;
+    }
+
     public void Dispose()
     {
         _chain.Dispose();
@@ -148,6 +166,19 @@ internal sealed unsafe class TokenSampler : IDisposable
     private LlamaTokenDataArray PrincipledNucleus(LlamaTokenData* candidates, ReadOnlySpan<float> withPrinciple, ReadOnlySpan<float> aligned)
     {
         var nucleus = AllTokens(candidates, withPrinciple);
+        // A plain request's top_p sees the biased logits without its forbidden tokens; so does the principled nucleus,
+        // so that a bias moves an aligned request as it moves a plain one and a ban is never what the mask keeps.
+        for (var i = 0; i < _biasedTokens.Length; i++)
+        {
+            candidates[_biasedTokens[i]].Logit += _biases[i];
+        }
+        if (_forbidden is not null)
+        {
+            foreach (var token in _forbidden)
+            {
+                candidates[token].Logit = float.NegativeInfinity;
+            }
+        }
         LlamaApi.SamplerApply(_principledNucleus!, &nucleus);
 
         // top-p may hand back its own buffer; gather the kept ids into ours.
@@ -162,9 +193,12 @@ internal sealed unsafe class TokenSampler : IDisposable
         }
         if (!anyPlausible)
         {
+            // Unbiased l_W, as the aligned logits are: the chain adds the bias. Forbidden tokens carry no mass, but
+            // top-p still keeps them when rounding leaves the rest just short of top_p.
             for (var i = 0; i < kept; i++)
             {
-                candidates[i].Logit = withPrinciple[candidates[i].Id];
+                var id = candidates[i].Id;
+                candidates[i].Logit = _forbidden is not null && _forbidden.AsSpan().Contains(id) ? float.NegativeInfinity : withPrinciple[id];
             }
         }
         return new LlamaTokenDataArray { Data = candidates, Size = (nuint)kept, Selected = -1 };

@@ -44,7 +44,7 @@ public abstract record GenerationBody
     [Description("Extension: llama.cpp's multiplicative repeat penalty, (0, 10]; 1 disables. Default 1.")]
     public float? RepeatPenalty { get; init; }
 
-    [Description("Map of token id (as a string) to a bias in [-100, 100] added to its logit.")]
+    [Description("Map of token id (as a string) to a bias in [-100, 100] added to its logit; -100 bans the token. With a principle it also moves the with-principle distribution top_p is taken from.")]
     public Dictionary<string, float>? LogitBias { get; init; }
 
     [Description("How many choices to generate, each its own stream, batched together. 1 to Server:MaxChoices (default 16).")]
@@ -68,7 +68,7 @@ public abstract record GenerationBody
     [Description("Extension (linear alignment): how far to move toward the principle, within Alignment:MinStepSize..MaxStepSize (default -10..20). Default Alignment:DefaultStepSize (2). Negative values move away from it.")]
     public float? StepSize { get; init; }
 
-    [Description("Extension (linear alignment): \"reference\" (l_W + s(l_W - l_U), as in the paper's code) or \"normalized\" (the difference of log-probabilities). Default Alignment:DefaultMode.")]
+    [Description("Extension (linear alignment): \"reference\" (l_W + s(l_W - l_U), as in the paper's code) or \"normalized\" (l_W + s d/|d| with d = log_softmax(l_W) - log_softmax(l_U), the paper's Algorithm 1). Default Alignment:DefaultMode.")]
     public string? AlignmentMode { get; init; }
 
     [Description("Extension (linear alignment): decode the request three ways at once, in the same batches, for comparison: choice 0 with linear alignment, choice 1 with the principle in the prompt only (step 0), choice 2 the base model without the principle. Needs a principle and n = 1 (one prompt for completions); each choice has its own sampling state from the same parameters and seed; usage counts the prompt once and every choice's tokens. Default false.")]

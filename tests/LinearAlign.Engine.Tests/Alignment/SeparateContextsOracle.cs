@@ -6,8 +6,8 @@ namespace LinearAlign.Engine.Tests.Alignment;
 
 /// <summary>
 /// An independent reference for aligned greedy decoding: two SEPARATE contexts with one sequence each, decoded
-/// one after the other, and the update written out plainly: aligned[i] = W[i] + s * (W[i] - U[i]), or with the
-/// difference divided by its Euclidean norm for the normalized mode.
+/// one after the other, and the update written out plainly: aligned[i] = W[i] + s * (W[i] - U[i]), or for the
+/// normalized mode W[i] + s * d[i] / |d| with d the difference of the two log-softmax rows.
 /// </summary>
 public sealed unsafe class SeparateContextsOracle(LlamaModel model)
 {
@@ -25,21 +25,24 @@ public sealed unsafe class SeparateContextsOracle(LlamaModel model)
         var logitsWithout = DecodeTokens(without, promptWithout, 0);
         while (true)
         {
-            var scale = stepSize;
+            var direction = new double[vocabulary];
+            var scale = (double)stepSize;
+            var normalizers = normalized ? LogSumExp(logitsWith) - LogSumExp(logitsWithout) : 0d;
+            double squares = 0;
+            for (var i = 0; i < vocabulary; i++)
+            {
+                direction[i] = (double)logitsWith[i] - logitsWithout[i] - normalizers;
+                squares += direction[i] * direction[i];
+            }
             if (normalized)
             {
-                double squares = 0;
-                for (var i = 0; i < vocabulary; i++)
-                {
-                    squares += (double)(logitsWith[i] - logitsWithout[i]) * (logitsWith[i] - logitsWithout[i]);
-                }
-                scale = (float)(stepSize / Math.Sqrt(squares));
+                scale /= Math.Sqrt(squares);
             }
             var aligned = new float[vocabulary];
             var best = 0;
             for (var i = 0; i < vocabulary; i++)
             {
-                aligned[i] = logitsWith[i] + scale * (logitsWith[i] - logitsWithout[i]);
+                aligned[i] = (float)(logitsWith[i] + scale * direction[i]);
                 if (aligned[i] > aligned[best])
                 {
                     best = i;
@@ -59,6 +62,17 @@ public sealed unsafe class SeparateContextsOracle(LlamaModel model)
             logitsWithout = DecodeTokens(without, [best], promptWithout.Length + tokens.Count - 1);
         }
         return new Trace(tokens, logits);
+    }
+
+    private static double LogSumExp(float[] logits)
+    {
+        double max = logits.Max();
+        double sum = 0;
+        foreach (var logit in logits)
+        {
+            sum += Math.Exp(logit - max);
+        }
+        return max + Math.Log(sum);
     }
 
     private float[] DecodeTokens(SafeLlamaContextHandle context, int[] tokens, int firstPosition)

@@ -13,9 +13,12 @@ public sealed class TokenSamplerTests
     private static readonly float[] WithPrinciple = [5f, 4f, 0f, 0f, 0f, 0f, 0f, 0f];
     private static readonly float[] WithoutPrinciple = [5f, 0f, 0f, 0f, 0f, 0f, 0f, 0f];
 
-    private static int Sample(SamplingParameters parameters, float[] withoutPrinciple, float stepSize = 2f)
+    // U infinitely sure of everything drives every aligned logit to minus infinity, so the mask keeps nothing.
+    private static readonly float[] EmptyingTheMask = [.. Enumerable.Repeat(float.PositiveInfinity, Vocabulary)];
+
+    private static int Sample(SamplingParameters parameters, float[] withoutPrinciple, float stepSize = 2f, int[]? endOfGeneration = null)
     {
-        using var sampler = new TokenSampler(parameters, Vocabulary, aligned: true);
+        using var sampler = new TokenSampler(parameters, Vocabulary, aligned: true, endOfGeneration);
         return sampler.SampleAligned(WithPrinciple, withoutPrinciple, stepSize, AlignmentMode.Reference, observer: null);
     }
 
@@ -29,12 +32,48 @@ public sealed class TokenSamplerTests
         Assert.Equal(0, Sample(new SamplingParameters { Temperature = 0f, TopP = 0.5f }, WithoutPrinciple));
 
     [Fact]
-    public void When_the_mask_leaves_no_probability_the_principled_nucleus_is_sampled()
-    {
-        // U infinitely sure of everything drives every aligned logit to minus infinity.
-        float[] withoutPrinciple = [.. Enumerable.Repeat(float.PositiveInfinity, Vocabulary)];
+    public void When_the_mask_leaves_no_probability_the_principled_nucleus_is_sampled() =>
+        Assert.Equal(0, Sample(new SamplingParameters { Temperature = 0f, TopP = 0.9f }, EmptyingTheMask));
 
-        Assert.Equal(0, Sample(new SamplingParameters { Temperature = 0f, TopP = 0.9f }, withoutPrinciple));
+    [Theory]
+    [InlineData(0f)]
+    [InlineData(1f)]
+    public void A_banned_token_that_is_the_whole_principled_nucleus_is_never_picked(float temperature)
+    {
+        // top_p 0.5 keeps only token 0 of softmax(W); banned, it leaves token 1 as W's nucleus.
+        var parameters = new SamplingParameters
+        {
+            Temperature = temperature, TopP = 0.5f, Seed = 5, LogitBias = new Dictionary<int, float> { [0] = -100f },
+        };
+
+        Assert.Equal(1, Sample(parameters, WithoutPrinciple));
+    }
+
+    [Fact]
+    public void A_banned_token_is_never_picked_when_the_mask_falls_back_to_the_principled_nucleus()
+    {
+        var parameters = new SamplingParameters { Temperature = 0f, TopP = 0.5f, LogitBias = new Dictionary<int, float> { [0] = -100f } };
+
+        Assert.Equal(1, Sample(parameters, EmptyingTheMask));
+    }
+
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public void Ignoring_end_of_generation_holds_when_it_is_the_whole_principled_nucleus(bool maskEmptied)
+    {
+        var parameters = new SamplingParameters { Temperature = 0f, TopP = 0.5f, IgnoreEndOfGeneration = true };
+
+        Assert.Equal(1, Sample(parameters, maskEmptied ? EmptyingTheMask : WithoutPrinciple, endOfGeneration: [0]));
+    }
+
+    [Fact]
+    public void A_positive_bias_brings_a_token_into_the_principled_nucleus()
+    {
+        // Without the bias top_p 0.5 keeps only token 0; a plain request's top_p would see token 2 at 100 and keep it.
+        var parameters = new SamplingParameters { Temperature = 0f, TopP = 0.5f, LogitBias = new Dictionary<int, float> { [2] = 100f } };
+
+        Assert.Equal(2, Sample(parameters, WithoutPrinciple));
     }
 
     [Fact]
