@@ -61,6 +61,18 @@ public sealed class SvgLineChartTests
         Assert.Equal((top, step), SvgLineChart.YAxis(maximum));
 
     [Fact]
+    public void A_reference_series_is_dashed_and_has_no_point_markers()
+    {
+        var chart = new LineChart("levels", "x", "y", [new ChartSeries("measured", [new(1, 2), new(2, 3)]), new ChartSeries("base", [new(1, 1), new(2, 1)], Reference: true)]);
+
+        var document = XDocument.Parse(SvgLineChart.Render(chart));
+
+        var styles = document.Descendants(Svg + "polyline").Select(p => p.Attribute("style")!.Value).ToList();
+        Assert.Equal([false, true], styles.Select(s => s.Contains("stroke-dasharray", StringComparison.Ordinal)));
+        Assert.Equal(2, document.Descendants(Svg + "circle").Count());
+    }
+
+    [Fact]
     public void A_chart_without_points_is_still_a_document()
     {
         var document = XDocument.Parse(SvgLineChart.Render(new LineChart("empty", "x", "y", [new ChartSeries("none", [])])));

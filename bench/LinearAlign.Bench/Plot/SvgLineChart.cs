@@ -6,7 +6,8 @@ namespace LinearAlign.Bench.Plot;
 
 public sealed record ChartPoint(double X, double Y);
 
-public sealed record ChartSeries(string Name, IReadOnlyList<ChartPoint> Points);
+/// <param name="Reference">A level to read the other series against (e.g. a baseline): dashed, without point markers, as its points are not measurements.</param>
+public sealed record ChartSeries(string Name, IReadOnlyList<ChartPoint> Points, bool Reference = false);
 
 public sealed record LineChart(string Title, string XLabel, string YLabel, IReadOnlyList<ChartSeries> Series);
 
@@ -72,14 +73,15 @@ public static class SvgLineChart
                 var series = chart.Series[i];
                 var color = Colors[i % Colors.Length];
                 var points = series.Points.OrderBy(p => p.X).ToList();
+                var stroke = $"stroke:{color};stroke-width:2" + (series.Reference ? ";stroke-dasharray:6,4" : "");
                 if (points.Count > 0)
                 {
                     svg.WriteStartElement("polyline");
                     svg.WriteAttributeString("points", string.Join(' ', points.Select(p => $"{Number(PixelX(p.X))},{Number(PixelY(p.Y))}")));
-                    svg.WriteAttributeString("style", $"fill:none;stroke:{color};stroke-width:2");
+                    svg.WriteAttributeString("style", "fill:none;" + stroke);
                     svg.WriteEndElement();
                 }
-                foreach (var point in points)
+                foreach (var point in series.Reference ? Enumerable.Empty<ChartPoint>() : points)
                 {
                     svg.WriteStartElement("circle");
                     svg.WriteAttributeString("cx", Number(PixelX(point.X)));
@@ -90,7 +92,7 @@ public static class SvgLineChart
                     svg.WriteEndElement();
                 }
                 var legendY = Top + 10 + i * 22;
-                Line(svg, Width - Right + 20, legendY, Width - Right + 48, legendY, $"stroke:{color};stroke-width:2");
+                Line(svg, Width - Right + 20, legendY, Width - Right + 48, legendY, stroke);
                 Text(svg, Width - Right + 56, legendY + 4, series.Name, "start", Font);
             }
             svg.WriteEndElement();
