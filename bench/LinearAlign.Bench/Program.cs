@@ -1,14 +1,18 @@
 using LinearAlign.Bench;
 using LinearAlign.Bench.Compare;
+using LinearAlign.Bench.Eval;
 using LinearAlign.Bench.Load;
+using LinearAlign.Bench.Train;
 
 // Benchmarks run where nothing else computes: ggml collapses when its threads exceed the free cores.
 return args.FirstOrDefault() switch
 {
     "forge" => ForgeCommand.Run(BenchArguments.Parse(args[1..])),
+    "train" => TrainCommand.Run(BenchArguments.Parse(args[1..])),
     "engine" => await EngineBenchmark.RunAsync(BenchArguments.Parse(args[1..])),
     "load" => await LoadCommand.RunAsync(BenchArguments.Parse(args[1..])),
     "compare" => await CompareCommand.RunAsync(BenchArguments.Parse(args[1..])),
+    "eval" => await EvalCommand.RunAsync(BenchArguments.Parse(args[1..])),
     _ => Usage(),
 };
 
@@ -20,6 +24,9 @@ static int Usage()
                        DIR: llama.cpp's models/ folder (ggml-vocab-*.gguf, templates/); by default {VocabularyCache.Folder},
                        filled from npm node-llama-cpp on first use; --output separate: an output matrix of its own
                        even where the preset ties it to the embeddings, so that random weights write varied text
+          bench train  --out FILE [--seed 1] [--minutes 10] [--threads N] [--llama-lib DIR]
+                       a model trained here to follow style principles; also writes FILE's .principles.json sidecar
+                       and .preference.jsonl items; builds a patched libllama once (bench/train/build-training-llama.sh)
           bench engine --model FILE [--threads N] [--tokens 128] [--prompt-tokens 500] [--repeats 3] [--json FILE]
           bench load    --url URL [--api-key K] [--model ID] [--clients 1] [--requests CLIENTS] [--prompt-tokens 500] [--max-tokens 128]
                         [--prompt random|fixed] [--turns 1] [--system TEXT] [--principle TEXT [--step-size S]] [--endpoint chat|completions]
@@ -27,6 +34,13 @@ static int Usage()
           bench compare --a URL --b URL [--a-name ours] [--b-name llama-server] [--a-key K] [--b-key K] [--rounds 3]
                         [--workloads FILE|NAME,...] [--prompt-tokens 500] [--max-tokens 128] [--requests-per-client 2]
                         [--principle TEXT] [--step-size 2] [--warmup 1] [--timeout 600] [--json FILE] [--markdown FILE] [--svg FILE]
+          bench eval    --url URL [--api-key K] [--model ID] --sidecar FILE|--preference FILE.jsonl|--prompts FILE.jsonl
+                        [--steps 0,0.5,1,2,4] [--samples 4] [--temperature 1] [--top-p 1] [--max-tokens 48] [--seed 1]
+                        [--server ours|openai] [--judge-url URL [--judge-model ID] [--judge-api-key K]] [--concurrency 4]
+                        [--timeout 600] [--json FILE] [--markdown FILE] [--svg FILE]
+                        --sidecar: a trained model's <model>.principles.json, scored by marker and answer words;
+                        --preference: the paper's multiple-choice items (defaults --temperature 0 --max-tokens 4 --samples 1);
+                        --prompts: JSON lines of principle and prompt, judged only; server: detected unless given (docs/evaluation.md)
         """);
     return 2;
 }

@@ -16,6 +16,8 @@ public sealed class StructLayoutTests
     [InlineData(typeof(LlamaChatMessage), 16)]
     [InlineData(typeof(LlamaLogitBias), 8)]
     [InlineData(typeof(GgmlThreadpoolParams), 528)]
+    [InlineData(typeof(LlamaOptParams), 48)]
+    [InlineData(typeof(GgmlOptOptimizerParams), 28)]
     public void Struct_size_matches_the_C_header(Type type, int size) => Assert.Equal(size, Marshal.SizeOf(type));
 
     [Theory]

@@ -16,6 +16,7 @@ public sealed class ProgressBar : IAsyncDisposable
     private readonly string _label;
     private readonly int _total;
     private readonly Func<(int Done, long Tokens)> _read;
+    private readonly Func<string>? _detail;
     private readonly TextWriter _writer;
     private readonly bool _terminal;
     private readonly long _startTimestamp = Stopwatch.GetTimestamp();
@@ -23,27 +24,29 @@ public sealed class ProgressBar : IAsyncDisposable
     private readonly Task _loop;
     private int _drawnLength;
 
-    private ProgressBar(string label, int total, Func<(int Done, long Tokens)> read, TextWriter writer, bool terminal)
+    private ProgressBar(string label, int total, Func<(int Done, long Tokens)> read, Func<string>? detail, TextWriter writer, bool terminal)
     {
         _label = label;
         _total = total;
         _read = read;
+        _detail = detail;
         _writer = writer;
         _terminal = terminal;
         _loop = RedrawAsync();
     }
 
-    /// <param name="read">Requests finished and tokens generated so far; called from a timer thread.</param>
-    public static ProgressBar Start(string label, int total, Func<(int Done, long Tokens)> read) =>
-        new(label, total, read, Console.Error, terminal: !Console.IsErrorRedirected);
+    /// <param name="read">Units done (requests, training steps) and tokens processed so far; called from a timer thread.</param>
+    /// <param name="detail">More to show at the end of the line (a training loss), also called from the timer thread.</param>
+    public static ProgressBar Start(string label, int total, Func<(int Done, long Tokens)> read, Func<string>? detail = null) =>
+        new(label, total, read, detail, Console.Error, terminal: !Console.IsErrorRedirected);
 
-    /// <summary>One line of progress: "label [#####-----] 3/10  4.2 s  151.3 tok/s".</summary>
-    public static string Render(string label, int done, int total, TimeSpan elapsed, long tokens)
+    /// <summary>One line of progress: "label [#####-----] 3/10  4.2 s  151.3 tok/s", then the detail if any.</summary>
+    public static string Render(string label, int done, int total, TimeSpan elapsed, long tokens, string? detail = null)
     {
         var filled = total == 0 ? BarWidth : (int)((long)BarWidth * Math.Min(done, total) / total);
         var rate = elapsed.TotalSeconds > 0 ? tokens / elapsed.TotalSeconds : 0;
         return string.Create(CultureInfo.InvariantCulture,
-            $"{label} [{new string('#', filled)}{new string('-', BarWidth - filled)}] {done}/{total}  {elapsed.TotalSeconds:F1} s  {rate:F1} tok/s");
+            $"{label} [{new string('#', filled)}{new string('-', BarWidth - filled)}] {done}/{total}  {elapsed.TotalSeconds:F1} s  {rate:F1} tok/s{(detail is null ? "" : "  " + detail)}");
     }
 
     public async ValueTask DisposeAsync()
@@ -73,7 +76,7 @@ public sealed class ProgressBar : IAsyncDisposable
     private void Draw(bool final)
     {
         var (done, tokens) = _read();
-        var line = Render(_label, done, _total, Stopwatch.GetElapsedTime(_startTimestamp), tokens);
+        var line = Render(_label, done, _total, Stopwatch.GetElapsedTime(_startTimestamp), tokens, _detail?.Invoke());
         if (_terminal)
         {
             // Padding wipes what a longer earlier line left behind.

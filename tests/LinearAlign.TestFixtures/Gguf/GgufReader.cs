@@ -3,9 +3,9 @@ using System.Text;
 namespace LinearAlign.TestFixtures.Gguf;
 
 /// <summary>
-/// Reads the metadata of a GGUF file (v2 or v3, which lay it out alike): every key and value, in file order. The
-/// tensors are not read, so this is cheap even for a large model; it is meant for files such as llama.cpp's
-/// vocabulary-only models/ggml-vocab-*.gguf.
+/// Reads the metadata of a GGUF file (v2 or v3, which lay it out alike): every key and value, in file order, without
+/// the tensors, so this is cheap even for a large model (llama.cpp's vocabulary-only models/ggml-vocab-*.gguf); and,
+/// for small models such as a trained one that llama.cpp saved, the tensors too.
 /// </summary>
 public static class GgufReader
 {
@@ -22,6 +22,39 @@ public static class GgufReader
     public static OrderedDictionary<string, GgufValue> ReadMetadata(Stream stream)
     {
         using var reader = new BinaryReader(stream, Encoding.UTF8, leaveOpen: true);
+        return ReadMetadata(reader, out _);
+    }
+
+    /// <summary>Every tensor with its data, in file order.</summary>
+    public static IReadOnlyList<GgufTensor> ReadTensors(string path)
+    {
+        using var file = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, bufferSize: 1 << 16);
+        using var reader = new BinaryReader(file, Encoding.UTF8, leaveOpen: true);
+        var metadata = ReadMetadata(reader, out ulong tensorCount);
+        long alignment = metadata.TryGetValue("general.alignment", out var value) ? Convert.ToInt64(value.Value) : GgufWriter.Alignment;
+        var infos = new List<(string Name, long[] Shape, GgmlType Type, long Offset)>();
+        for (ulong i = 0; i < tensorCount; i++)
+        {
+            string name = GgufEncoding.ReadString(reader);
+            var shape = new long[reader.ReadUInt32()];
+            for (int d = 0; d < shape.Length; d++)
+            {
+                shape[d] = (long)reader.ReadUInt64();
+            }
+            infos.Add((name, shape, (GgmlType)reader.ReadUInt32(), (long)reader.ReadUInt64()));
+        }
+        long dataStart = (file.Position + alignment - 1) / alignment * alignment;
+        var tensors = new List<GgufTensor>(infos.Count);
+        foreach (var (name, shape, type, offset) in infos)
+        {
+            file.Position = dataStart + offset;
+            tensors.Add(new GgufTensor(name, type, shape, reader.ReadBytes((int)type.ByteCount(shape))));
+        }
+        return tensors;
+    }
+
+    private static OrderedDictionary<string, GgufValue> ReadMetadata(BinaryReader reader, out ulong tensorCount)
+    {
         uint magic = reader.ReadUInt32();
         if (magic != GgufEncoding.Magic)
         {
@@ -32,7 +65,7 @@ public static class GgufReader
         {
             throw new InvalidDataException($"GGUF version {version} is not supported ({OldestVersion} to {GgufEncoding.Version} are)");
         }
-        _ = reader.ReadUInt64(); // tensor count: the tensor infos follow the metadata and are not read
+        tensorCount = reader.ReadUInt64();
         ulong keyCount = reader.ReadUInt64();
 
         var metadata = new OrderedDictionary<string, GgufValue>(StringComparer.Ordinal);
@@ -47,3 +80,6 @@ public static class GgufReader
         return metadata;
     }
 }
+
+/// <summary>A tensor as a GGUF file stores it: shape ne0 first, raw bytes in its type.</summary>
+public sealed record GgufTensor(string Name, GgmlType Type, long[] Shape, byte[] Data);

@@ -10,6 +10,11 @@ namespace LinearAlign.TestFixtures.Models;
 /// and otherwise leaves tokenizer.chat_template out. <paramref name="EndsTurns"/> false gives a synthetic vocabulary's
 /// end-of-generation tokens no output weights, as stray bytes have none, so the model practically never ends a reply
 /// on its own: for tests that need a generation to go on until they stop it, using only what an OpenAI client sends.
+/// <paramref name="VocabularyWords"/> makes the synthetic vocabulary exactly what text of these words needs, one token a
+/// word (the shape's VocabSize must be <see cref="ModelForge.WordVocabularySize"/>), for a model to be trained on them.
+/// <paramref name="OutputScale"/> sets the output matrix's standard deviation apart from the embeddings'.
+/// <paramref name="Principles"/> is written as given, well-formed or not, as the linearalign.principles metadata
+/// (a JSON array of {"name", "principle"} objects, as `bench train` writes it), which the server reads.
 /// </summary>
 public sealed record ForgeSpec(
     LlamaShape Shape,
@@ -19,7 +24,10 @@ public sealed record ForgeSpec(
     string Name = "forged-llama",
     string? ChatTemplate = ForgeSpec.ChatMlTemplate,
     string? VocabularyFile = null,
-    bool EndsTurns = true)
+    bool EndsTurns = true,
+    IReadOnlyList<string>? VocabularyWords = null,
+    float? OutputScale = null,
+    string? Principles = null)
 {
     /// <summary>The ChatML template as Qwen ships it; its tokens are in every synthetic vocabulary.</summary>
     public const string ChatMlTemplate =

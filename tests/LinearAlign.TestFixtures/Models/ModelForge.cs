@@ -19,7 +19,13 @@ public static class ModelForge
         Func<int, bool>? isOutputRowLive = null;
         if (spec.VocabularyFile is null)
         {
-            var vocabulary = SyntheticVocabulary.Create(spec.Shape.VocabSize);
+            var vocabulary = spec.VocabularyWords is null
+                ? SyntheticVocabulary.Create(spec.Shape.VocabSize)
+                : SyntheticVocabulary.FromWords(spec.VocabularyWords);
+            if (vocabulary.Tokens.Count != spec.Shape.VocabSize)
+            {
+                throw new ArgumentException($"the shape's vocabulary size {spec.Shape.VocabSize} is not the {vocabulary.Tokens.Count} tokens the words need", nameof(spec));
+            }
             AddSyntheticVocabulary(writer, spec, vocabulary);
             isOutputRowLive = spec.EndsTurns ? vocabulary.IsEmittable : id => vocabulary.IsEmittable(id) && !SyntheticVocabulary.IsEndOfGeneration(id);
         }
@@ -30,6 +36,9 @@ public static class ModelForge
         AddTensors(writer, spec, isOutputRowLive);
         writer.WriteTo(path);
     }
+
+    /// <summary>The size of the vocabulary that <see cref="ForgeSpec.VocabularyWords"/> = <paramref name="words"/> gives.</summary>
+    public static int WordVocabularySize(IEnumerable<string> words) => SyntheticVocabulary.FromWords(words).Tokens.Count;
 
     private static void Validate(LlamaShape shape)
     {
@@ -61,6 +70,10 @@ public static class ModelForge
         writer.AddFloat32($"{architecture}.attention.layer_norm_rms_epsilon", shape.RmsNormEpsilon);
         writer.AddFloat32($"{architecture}.rope.freq_base", shape.RopeFreqBase);
         writer.AddUInt32($"{architecture}.vocab_size", (uint)shape.VocabSize);
+        if (spec.Principles is not null)
+        {
+            writer.Add("linearalign.principles", spec.Principles);
+        }
     }
 
     private static void AddSyntheticVocabulary(GgufWriter writer, ForgeSpec spec, SyntheticVocabulary vocabulary)
@@ -114,7 +127,7 @@ public static class ModelForge
         {
             // Tokens never to be emitted get all-zero output rows: their logit stays 0 while the others spread over
             // several units, so greedy output is text pieces and the occasional end of turn, never stray bytes.
-            AddMatrix(writer, spec, "output.weight", shape.EmbeddingLength, shape.VocabSize, spec.WeightScale, isOutputRowLive);
+            AddMatrix(writer, spec, "output.weight", shape.EmbeddingLength, shape.VocabSize, spec.OutputScale ?? spec.WeightScale, isOutputRowLive);
         }
     }
 

@@ -6,7 +6,7 @@ namespace LinearAlign.TestFixtures.Models;
 /// SplitMix64: a tiny, fast generator whose output is fixed by its definition, unlike System.Random's seeded
 /// sequence, which .NET does not promise to keep across versions; forged weights must stay byte-identical.
 /// </summary>
-internal struct SplitMix64(ulong seed)
+public struct SplitMix64(ulong seed)
 {
     private ulong _state = seed;
 
@@ -20,6 +20,14 @@ internal struct SplitMix64(ulong seed)
 
     /// <summary>Uniform in [-1, 1), from the top 24 bits: exactly as many as a float's mantissa holds.</summary>
     public float NextSymmetric() => (NextUInt64() >> 40) * (2f / (1 << 24)) - 1f;
+
+    /// <summary>Uniform in [0, 1), from the top 53 bits.</summary>
+    public double NextDouble() => (NextUInt64() >> 11) * (1.0 / (1UL << 53));
+
+    /// <summary>Uniform in [0, <paramref name="count"/>); the modulo bias is below 2^-40 for any count a test uses.</summary>
+    public int NextInt(int count) => (int)(NextUInt64() % (ulong)count);
+
+    public T Pick<T>(IReadOnlyList<T> items) => items[NextInt(items.Count)];
 
     public void NextBytes(Span<byte> destination)
     {

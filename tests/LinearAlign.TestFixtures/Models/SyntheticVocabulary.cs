@@ -65,6 +65,7 @@ internal sealed class SyntheticVocabulary
 
     public static bool IsEndOfGeneration(int id) => id is EosId or ImEndId;
 
+    /// <summary>The built-in words, then letter combinations as filler, up to <paramref name="size"/> tokens.</summary>
     public static SyntheticVocabulary Create(int size)
     {
         int fixedCount = ControlTokens.Length + 256;
@@ -72,7 +73,23 @@ internal sealed class SyntheticVocabulary
         {
             throw new ArgumentOutOfRangeException(nameof(size), size, $"a vocabulary needs more than the {fixedCount} control and byte tokens");
         }
+        return Build(NormalPieces(Words, Filler()), size);
+    }
 
+    /// <summary>
+    /// Exactly what text made of <paramref name="words"/> needs to come out a token per word: the word-boundary mark,
+    /// every character the words use, and each word with and without the mark.
+    /// </summary>
+    public static SyntheticVocabulary FromWords(IEnumerable<string> words)
+    {
+        var wordList = words.ToList();
+        var characters = wordList.SelectMany(w => w).Distinct().Order().Select(c => c.ToString());
+        var pieces = NormalPieces([.. characters, .. wordList], []).ToList();
+        return Build(pieces, ControlTokens.Length + 256 + pieces.Count);
+    }
+
+    private static SyntheticVocabulary Build(IEnumerable<string> normalPieces, int size)
+    {
         var tokens = new string[size];
         var scores = new float[size];
         var types = new int[size];
@@ -89,7 +106,7 @@ internal sealed class SyntheticVocabulary
         }
         // Normal pieces score below every control and byte token and fall with priority, as a trained vocabulary's do.
         int rank = 1;
-        using var pieces = NormalPieces().GetEnumerator();
+        using var pieces = normalPieces.GetEnumerator();
         while (id < size && pieces.MoveNext())
         {
             tokens[id] = pieces.Current;
@@ -99,14 +116,14 @@ internal sealed class SyntheticVocabulary
         return new SyntheticVocabulary(tokens, scores, types);
     }
 
-    /// <summary>Every piece at most once, best first; endless, because filler grows to ever longer letter strings.</summary>
-    private static IEnumerable<string> NormalPieces()
+    /// <summary>Every piece at most once, best first: the mark, single characters, the words with their prefixes, the filler.</summary>
+    private static IEnumerable<string> NormalPieces(IEnumerable<string> words, IEnumerable<string> filler)
     {
         var seen = new HashSet<string>();
-        return PiecesByPriority().Where(seen.Add);
+        return PiecesByPriority(words).Concat(filler).Where(seen.Add);
     }
 
-    private static IEnumerable<string> PiecesByPriority()
+    private static IEnumerable<string> PiecesByPriority(IEnumerable<string> words)
     {
         yield return WordStart;
         foreach (char c in "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ")
@@ -120,7 +137,7 @@ internal sealed class SyntheticVocabulary
         }
         // llama.cpp's SPM tokenizer only joins two adjacent pieces whose concatenation is itself a token, so a word
         // comes out whole only if the way up to it is there too: every prefix precedes the word.
-        foreach (string word in Words)
+        foreach (string word in words)
         {
             foreach (string form in (string[])[WordStart + word, word])
             {
@@ -130,6 +147,11 @@ internal sealed class SyntheticVocabulary
                 }
             }
         }
+    }
+
+    /// <summary>Endless: ever longer letter strings, for vocabularies larger than the words fill.</summary>
+    private static IEnumerable<string> Filler()
+    {
         for (int length = 2; ; length++)
         {
             foreach (string letters in LowercaseStrings(length))
