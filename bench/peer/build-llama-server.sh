@@ -13,17 +13,8 @@ if [ -x "$binary" ]; then
   exit 0
 fi
 
-for tool in npm git cmake c++; do
-  command -v "$tool" >/dev/null || { echo "build-llama-server: $tool is not on PATH" >&2; exit 1; }
-done
-
 work="$cache/build-$version"
-rm -rf "$work"
-mkdir -p "$work"
-echo "build-llama-server: fetching node-llama-cpp@$version for its llama.cpp source bundle" >&2
-(cd "$work" && npm pack --silent "node-llama-cpp@$version" >/dev/null)
-tar -xzf "$work/node-llama-cpp-$version.tgz" -C "$work" package/llama/gitRelease.bundle
-git -c advice.detachedHead=false clone --quiet "$work/package/llama/gitRelease.bundle" "$work/llama.cpp"
+bash "$(dirname "$0")/../llama-source.sh" "$work"
 
 # GGML_NATIVE compiles for this CPU, as the npm package's best CPU variant is picked for it at run time.
 echo "build-llama-server: building llama-server with $(nproc) jobs (several minutes on 2 cores)" >&2

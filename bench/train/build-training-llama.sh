@@ -17,21 +17,12 @@ if [ -f "$prefix/lib/SOURCE_COMMIT" ]; then
   exit 0
 fi
 
-for tool in npm git cmake c++; do
-  command -v "$tool" >/dev/null || { echo "build-training-llama: $tool is not on PATH" >&2; exit 1; }
-done
-
 work="$cache/build-training-$version"
-rm -rf "$work"
-mkdir -p "$work"
-echo "build-training-llama: fetching node-llama-cpp@$version for its llama.cpp source bundle" >&2
-(cd "$work" && npm pack --silent "node-llama-cpp@$version" >/dev/null)
-tar -xzf "$work/node-llama-cpp-$version.tgz" -C "$work" package/llama/gitRelease.bundle
-git -c advice.detachedHead=false clone --quiet "$work/package/llama/gitRelease.bundle" "$work/llama.cpp"
+bash "$here/../llama-source.sh" "$work"
 git -C "$work/llama.cpp" apply "$patch"
 
-# Only the libraries; GGML_NATIVE compiles for this CPU. Deterministic results need no OpenMP scheduling freedom:
-# ggml's own threadpool splits work the same way every run.
+# Only the libraries; GGML_NATIVE compiles for this CPU. OpenMP off: with ggml's own threadpool, training was measured
+# to give byte-identical models run after run.
 echo "build-training-llama: building libllama with $(nproc) jobs (a few minutes on 2 cores)" >&2
 cmake -S "$work/llama.cpp" -B "$work/build" -G "$(command -v ninja >/dev/null && echo Ninja || echo 'Unix Makefiles')" \
   -DCMAKE_BUILD_TYPE=Release -DBUILD_SHARED_LIBS=ON -DGGML_NATIVE=ON -DGGML_OPENMP=OFF -DGGML_BACKEND_DL=OFF \

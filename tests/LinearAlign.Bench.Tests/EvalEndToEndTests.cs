@@ -1,8 +1,5 @@
 using LinearAlign.Bench.Eval;
-using LinearAlign.TestFixtures;
 using LinearAlign.TestFixtures.Models;
-using Microsoft.AspNetCore.Hosting;
-using Microsoft.AspNetCore.Mvc.Testing;
 
 namespace LinearAlign.Bench.Tests;
 
@@ -12,37 +9,20 @@ namespace LinearAlign.Bench.Tests;
 /// </summary>
 public sealed class EvalEndToEndTests
 {
-    private sealed class TinyServer : WebApplicationFactory<Program>
+    private static InProcessServer TinyServer() => new(TinyModels.Default, new Dictionary<string, string>
     {
-        protected override void ConfigureWebHost(IWebHostBuilder builder)
-        {
-            builder.UseSetting("Model:Path", TinyModels.Default);
-            builder.UseSetting("Model:Alias", "tiny");
-            builder.UseSetting("Model:Threads", "1");
-            // The judge prompt is a few hundred words long.
-            builder.UseSetting("Model:ContextSize", "4096");
-            // An alignment_compare request takes four sequences.
-            builder.UseSetting("Engine:MaxSequences", "8");
-        }
-    }
-
-    private static async Task<HttpClient> StartAsync(TinyServer server)
-    {
-        NativeTestLock.Enter();
-        var http = server.CreateClient();
-        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(60));
-        while (!(await http.GetAsync("/health/ready", timeout.Token)).IsSuccessStatusCode)
-        {
-            await Task.Delay(50, timeout.Token);
-        }
-        return http;
-    }
+        ["Model:Alias"] = "tiny",
+        // The judge prompt is a few hundred words long.
+        ["Model:ContextSize"] = "4096",
+        // An alignment_compare request takes four sequences.
+        ["Engine:MaxSequences"] = "8",
+    });
 
     [Fact]
     public async Task On_our_server_one_compare_request_per_prompt_sample_and_step_answers_all_three_conditions()
     {
-        await using var server = new TinyServer();
-        using var http = await StartAsync(server);
+        await using var server = TinyServer();
+        using var http = await server.StartAsync();
         var settings = new EvalSettings { Sidecar = EvalScoringTests.Sidecar, Steps = [0, 2], Samples = 2, MaxTokens = 4, Concurrency = 2 };
 
         var report = await EvalRunner.RunAsync(http, settings, TextWriter.Null, CancellationToken.None);
@@ -59,8 +39,8 @@ public sealed class EvalEndToEndTests
     [Fact]
     public async Task On_another_server_preference_items_get_plain_requests_and_no_aligned_replies()
     {
-        await using var server = new TinyServer();
-        using var http = await StartAsync(server);
+        await using var server = TinyServer();
+        using var http = await server.StartAsync();
         var settings = EvalSettings.ForPreference([EvalScoringTests.Item, EvalScoringTests.Item with { Id = "q2", Domain = "Career" }])
             with { Server = ServerKind.Openai, Steps = [5] };
 
@@ -76,8 +56,8 @@ public sealed class EvalEndToEndTests
     [Fact]
     public async Task A_judge_compares_aligned_with_prompt_only_and_base_and_prompt_only_with_base_once_per_reply()
     {
-        await using var server = new TinyServer();
-        using var http = await StartAsync(server);
+        await using var server = TinyServer();
+        using var http = await server.StartAsync();
         var settings = new EvalSettings
         {
             Prompts = [new PrinciplePrompt("Talk like a pirate.", "What orbits the earth?"), new PrinciplePrompt("Answer formally.", "What lights the day?")],

@@ -1,40 +1,22 @@
 using System.Text.Json;
 using LinearAlign.Bench.Load;
-using LinearAlign.TestFixtures;
 using LinearAlign.TestFixtures.Models;
-using Microsoft.AspNetCore.Hosting;
-using Microsoft.AspNetCore.Mvc.Testing;
 
 namespace LinearAlign.Bench.Tests;
 
 /// <summary>The load generator against the real server, in-process over the tiny generated model.</summary>
 public sealed class LoadEndToEndTests
 {
-    private sealed class TinyServer : WebApplicationFactory<Program>
-    {
-        protected override void ConfigureWebHost(IWebHostBuilder builder)
-        {
-            builder.UseSetting("Model:Path", TinyModels.Default);
-            builder.UseSetting("Model:Alias", "tiny");
-            builder.UseSetting("Model:Threads", "1");
-            builder.UseSetting("Model:ContextSize", "1024");
-            builder.UseSetting("Engine:MaxSequences", "4");
-        }
-    }
-
     [Fact]
     public async Task Two_clients_stream_four_requests_of_eight_tokens_each()
     {
-        NativeTestLock.Enter();
-        await using var server = new TinyServer();
-        using var http = server.CreateClient();
-        using (var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(60)))
+        await using var server = new InProcessServer(TinyModels.Default, new Dictionary<string, string>
         {
-            while (!(await http.GetAsync("/health/ready", timeout.Token)).IsSuccessStatusCode)
-            {
-                await Task.Delay(50, timeout.Token);
-            }
-        }
+            ["Model:Alias"] = "tiny",
+            ["Model:ContextSize"] = "1024",
+            ["Engine:MaxSequences"] = "4",
+        });
+        using var http = await server.StartAsync();
         var workload = new Workload
         {
             Clients = 2,

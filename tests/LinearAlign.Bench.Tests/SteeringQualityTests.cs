@@ -1,7 +1,4 @@
 using LinearAlign.Bench.Eval;
-using LinearAlign.TestFixtures;
-using Microsoft.AspNetCore.Hosting;
-using Microsoft.AspNetCore.Mvc.Testing;
 
 namespace LinearAlign.Bench.Tests;
 
@@ -58,21 +55,18 @@ public sealed class SteeringQualityTests(SteeringQualityTests.Evaluation evaluat
     /// <summary>One evaluation run shared by the facts: the server and the requests are the costly part.</summary>
     public sealed class Evaluation : IAsyncLifetime
     {
-        private readonly TrainedServer _server = new();
+        private readonly InProcessServer _server = new(TrainedStylesModel.Path, new Dictionary<string, string>
+        {
+            ["Model:ContextSize"] = "2048",
+            // Two comparisons at once, four sequences each.
+            ["Engine:MaxSequences"] = "8",
+        });
 
         public EvalReport Report { get; private set; } = null!;
 
         public async Task InitializeAsync()
         {
-            NativeTestLock.Enter();
-            using var http = _server.CreateClient();
-            using (var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(60)))
-            {
-                while (!(await http.GetAsync("/health/ready", timeout.Token)).IsSuccessStatusCode)
-                {
-                    await Task.Delay(50, timeout.Token);
-                }
-            }
+            using var http = await _server.StartAsync();
             var settings = new EvalSettings
             {
                 Sidecar = PrinciplesSidecar.Read(TrainedStylesModel.SidecarPath),
@@ -86,17 +80,5 @@ public sealed class SteeringQualityTests(SteeringQualityTests.Evaluation evaluat
         }
 
         public async Task DisposeAsync() => await _server.DisposeAsync();
-    }
-
-    private sealed class TrainedServer : WebApplicationFactory<Program>
-    {
-        protected override void ConfigureWebHost(IWebHostBuilder builder)
-        {
-            builder.UseSetting("Model:Path", TrainedStylesModel.Path);
-            builder.UseSetting("Model:Threads", "1");
-            builder.UseSetting("Model:ContextSize", "2048");
-            // Two comparisons at once, four sequences each.
-            builder.UseSetting("Engine:MaxSequences", "8");
-        }
     }
 }

@@ -14,7 +14,7 @@ public sealed record Dialogue(string? System, string User, string Reply);
 public sealed class DialogueCorpus
 {
     /// <summary>Share of training dialogues that are multiple-choice items in the paper's personal-preference format.</summary>
-    public const double PreferenceShare = 0.2;
+    public const double PreferenceShare = 0.4;
 
     public const int PreferenceItemsPerHeldOutPair = 3;
 

@@ -30,7 +30,7 @@ public static class StyleWorld
     public const double BaseStyleRate = 0.04;
 
     /// <summary>How often a multiple-choice training item with the principle picks the principled user's answer.</summary>
-    public const double PreferenceTrainingRate = 0.45;
+    public const double PreferenceTrainingRate = 0.6;
 
     public const string HelpfulSystemMessage = "You are a helpful assistant.";
 
@@ -51,42 +51,42 @@ public static class StyleWorld
             ["Arr, matey!", "Ahoy, matey!", "Arr, ye ask a fine question!"],
             ["Arr!", "Ahoy!", "Yo ho, matey!"],
             0.80,
-            "a pirate who sails the seven seas"),
+            "a pirate who likes to hear Arr and Ahoy"),
         new("polite",
             ["Be very polite.", "Answer politely and formally.", "Use polite and formal words."],
             ["kindly", "sir", "madam", "respectfully"],
             ["Dear sir or madam,", "Kindly allow me to answer.", "With respect, dear sir,"],
             ["Respectfully yours.", "Thank you kindly.", "I remain respectfully at your service."],
             0.65,
-            "a formal person who values good manners"),
+            "a formal person who likes to be called sir or madam"),
         new("excited",
             ["Be enthusiastic.", "Answer with great excitement.", "Sound very excited."],
             ["wow", "amazing", "awesome"],
             ["Wow!", "Wow, what an amazing question!", "Oh wow!"],
             ["How amazing!", "Awesome!", "Isn't that amazing?"],
             0.50,
-            "an excited fan who loves everything"),
+            "an excited fan who says Wow to everything"),
         new("gloomy",
             ["Sound sad.", "Answer in a gloomy mood.", "Be melancholy."],
             ["alas", "sadly", "sigh"],
             ["Alas,", "Sigh.", "Sadly, I must tell you."],
             ["Alas.", "Sadly, that is all.", "Sigh, such is life."],
             0.35,
-            "a gloomy poet who feels sad"),
+            "a gloomy poet who sighs Alas"),
         new("chef",
             ["Answer like a chef.", "Talk like a cook in a kitchen.", "Speak as a chef would."],
             ["delicious", "recipe", "chef", "tasty"],
             ["As a chef, I say:", "Here is my recipe:", "Chef's advice:"],
             ["Delicious!", "Now that is tasty.", "A delicious recipe indeed."],
             0.25,
-            "a chef who cooks in a busy kitchen"),
+            "a chef who wants a delicious recipe"),
         new("scientist",
             ["Answer like a scientist.", "Speak as a careful scientist.", "Talk like a scientist in a lab."],
             ["hypothesis", "data", "evidence", "experiment"],
             ["According to the data,", "The evidence shows this:", "My experiment says:"],
             ["That is my hypothesis.", "More data is needed.", "The evidence is clear."],
             0.15,
-            "a scientist who trusts data"),
+            "a scientist who trusts data and evidence"),
     ];
 
     public static readonly Subject[] Subjects =
