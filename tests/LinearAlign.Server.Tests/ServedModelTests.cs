@@ -37,6 +37,14 @@ public sealed class ServedModelTests(ServerFixture server)
     }
 
     [Fact]
+    public async Task A_model_that_declares_no_principles_has_none_in_its_meta()
+    {
+        var model = await server.Client.GetFromJsonAsync<JsonElement>("/v1/models/tiny");
+
+        Assert.False(model.GetProperty("meta").TryGetProperty("principles", out _));
+    }
+
+    [Fact]
     public async Task An_unknown_model_id_is_404_model_not_found()
     {
         using var response = await server.Client.GetAsync("/v1/models/gpt-4o");
@@ -137,6 +145,15 @@ public sealed class ServedModelTests(ServerFixture server)
                 Assert.False(string.IsNullOrWhiteSpace(properties.GetProperty(field).GetProperty("description").GetString()), $"{path} {field}");
             }
         }
+    }
+
+    [Fact]
+    public async Task The_openapi_document_describes_the_principles_in_model_meta()
+    {
+        var document = await server.Client.GetFromJsonAsync<JsonElement>("/openapi/v1.json");
+
+        var principles = document.GetProperty("components").GetProperty("schemas").GetProperty("ModelMeta").GetProperty("properties").GetProperty("principles");
+        Assert.False(string.IsNullOrWhiteSpace(principles.GetProperty("description").GetString()));
     }
 
     [Fact]

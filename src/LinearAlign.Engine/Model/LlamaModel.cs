@@ -4,6 +4,8 @@ using LinearAlign.Engine.Options;
 using LinearAlign.Native;
 using LinearAlign.Native.Handles;
 using LinearAlign.Native.Interop;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
 
 namespace LinearAlign.Engine.Model;
 
@@ -43,9 +45,10 @@ public sealed unsafe class LlamaModel : IDisposable
 
     /// <summary>
     /// Loads <paramref name="path"/> onto the devices Model:Backend selects (<see cref="ComputePlacement"/>); llama.cpp
-    /// must have been initialised (<see cref="LlamaRuntime.Initialize"/>).
+    /// must have been initialised (<see cref="LlamaRuntime.Initialize"/>). A malformed principles declaration is only
+    /// a warning to <paramref name="logger"/>: the model serves the same without it.
     /// </summary>
-    public static unsafe LlamaModel Load(string path, ModelOptions options)
+    public static unsafe LlamaModel Load(string path, ModelOptions options, ILogger? logger = null)
     {
         var fullPath = System.IO.Path.GetFullPath(path);
         if (!File.Exists(fullPath))
@@ -96,7 +99,8 @@ public sealed unsafe class LlamaModel : IDisposable
             LlamaApi.ModelTrainingContextLength(handle),
             LlamaApi.ModelEmbeddingLength(handle),
             LlamaApi.ModelLayerCount(handle),
-            LlamaApi.VocabTokenCount(vocab));
+            LlamaApi.VocabTokenCount(vocab),
+            Principles(handle, logger ?? NullLogger.Instance));
         return new LlamaModel(handle, info, placement);
     }
 
@@ -236,11 +240,41 @@ public sealed unsafe class LlamaModel : IDisposable
 
     private static string? MetadataValue(SafeLlamaModelHandle handle, string key)
     {
-        Span<byte> buffer = stackalloc byte[512];
-        fixed (byte* pointer = buffer)
+        var buffer = new byte[512];
+        while (true)
         {
-            var length = LlamaApi.ModelMetadataValue(handle, key, pointer, (nuint)buffer.Length);
-            return length < 0 ? null : Encoding.UTF8.GetString(buffer[..Math.Min(length, buffer.Length - 1)]);
+            int length;
+            fixed (byte* pointer = buffer)
+            {
+                length = LlamaApi.ModelMetadataValue(handle, key, pointer, (nuint)buffer.Length);
+            }
+            if (length < 0)
+            {
+                return null;
+            }
+            if (length < buffer.Length)
+            {
+                return Encoding.UTF8.GetString(buffer, 0, length);
+            }
+            // The answer is snprintf's, the whole value's length: the buffer held a truncated copy.
+            buffer = new byte[length + 1];
+        }
+    }
+
+    private static IReadOnlyList<ModelPrinciple>? Principles(SafeLlamaModelHandle handle, ILogger logger)
+    {
+        if (MetadataValue(handle, ModelPrinciple.MetadataKey) is not { } json)
+        {
+            return null;
+        }
+        try
+        {
+            return ModelPrinciple.ParseList(json);
+        }
+        catch (FormatException e)
+        {
+            logger.LogWarning("Ignoring the model's {Key} metadata: {Reason}", ModelPrinciple.MetadataKey, e.Message);
+            return null;
         }
     }
 

@@ -1,10 +1,12 @@
+using System.ComponentModel;
+using LinearAlign.Engine.Model;
 using LinearAlign.Engine.Scheduling;
 using LinearAlign.Server.Contracts;
 using LinearAlign.Server.Hosting;
 
 namespace LinearAlign.Server.Endpoints;
 
-/// <summary>GET /v1/models and /v1/models/{id}: the one model this server serves, with its context length and size for clients that look.</summary>
+/// <summary>GET /v1/models and /v1/models/{id}: the one model this server serves, with its context length, size and declared principles for clients that look.</summary>
 public static class ModelEndpoints
 {
     public static RouteGroupBuilder MapModelEndpoints(this RouteGroupBuilder v1)
@@ -30,12 +32,20 @@ public static class ModelEndpoints
         "model",
         new DateTimeOffset(File.GetLastWriteTimeUtc(engine.Model.FilePath)).ToUnixTimeSeconds(),
         "linearalign",
-        new ModelMeta(engine.ContextSize, engine.Model.TrainingContextLength, engine.Model.ParameterCount, engine.Model.SizeBytes, engine.Model.Architecture, engine.Model.VocabularySize));
+        new ModelMeta(engine.ContextSize, engine.Model.TrainingContextLength, engine.Model.ParameterCount, engine.Model.SizeBytes, engine.Model.Architecture, engine.Model.VocabularySize, engine.Model.Principles));
 
     public sealed record ModelList(string Object, IReadOnlyList<ModelCard> Data);
 
     /// <summary>OpenAI's model object; "meta" is an extension OpenAI clients ignore.</summary>
     public sealed record ModelCard(string Id, string Object, long Created, string OwnedBy, ModelMeta Meta);
 
-    public sealed record ModelMeta(int ContextLength, int TrainingContextLength, ulong ParameterCount, ulong SizeBytes, string Architecture, int VocabularySize);
+    public sealed record ModelMeta(
+        int ContextLength,
+        int TrainingContextLength,
+        ulong ParameterCount,
+        ulong SizeBytes,
+        string Architecture,
+        int VocabularySize,
+        [property: Description("Extension: the principles the model was trained to follow, as declared in its GGUF metadata (linearalign.principles), each a short name and the principle text to send; for clients to offer as examples. Absent when the model declares none.")]
+        IReadOnlyList<ModelPrinciple>? Principles);
 }

@@ -122,7 +122,7 @@ public sealed class ModelHost(
         }
 
         _logger.LogInformation("Loading model {Path}", path);
-        _model = await Task.Run(() => LlamaModel.Load(path, options), cancellationToken);
+        _model = await Task.Run(() => LlamaModel.Load(path, options, loggerFactory.CreateLogger<LlamaModel>()), cancellationToken);
         var placement = _model.Placement;
         if (placement.OnGpu)
         {

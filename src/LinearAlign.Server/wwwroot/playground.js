@@ -98,7 +98,7 @@ function findElements() {
     modelParameters: byId("model-parameters"),
     systemMessage: byId("system-message"),
     principle: byId("principle"),
-    examples: document.querySelectorAll("[data-principle]"),
+    examples: byId("examples"),
     stepSize: byId("step-size"),
     stepSizeValue: byId("step-size-value"),
     temperature: byId("temperature"),
@@ -173,6 +173,34 @@ async function loadModel(ui) {
   ui.modelParameters.title = `${wholeNumber.format(model.meta.parameter_count)} parameters, ${model.meta.architecture}`;
   // The server never generates past its context, so a larger number could only mislead.
   ui.maxTokens.max = model.meta.context_length;
+  if (model.meta.principles) {
+    showModelPrinciples(ui, model.meta.principles);
+  }
+}
+
+/**
+ * A model trained on principles follows those best, so its own replace the generic examples, and the first becomes the
+ * principle unless the user has changed it already (typed, or picked an example while the model was loading).
+ */
+function showModelPrinciples(ui, principles) {
+  // The answer may come late, while the user is on an example that is about to go: the focus stays in the group
+  // rather than dropping to the page.
+  const exampleHadFocus = ui.examples.contains(document.activeElement);
+  const buttons = principles.map(({ name, principle }) => {
+    const button = document.createElement("button");
+    button.type = "button";
+    button.dataset.principle = principle;
+    button.textContent = name;
+    return button;
+  });
+  ui.examples.querySelectorAll("[data-principle]").forEach((button) => button.remove());
+  ui.examples.append(...buttons);
+  if (exampleHadFocus) {
+    buttons[0].focus();
+  }
+  if (ui.principle.value === ui.principle.defaultValue) {
+    ui.principle.value = principles[0].principle;
+  }
 }
 
 // ---- Turns ---------------------------------------------------------------------------------------------------------
@@ -441,9 +469,13 @@ function start() {
     loadModel(ui);
   });
 
-  for (const button of ui.examples) {
-    button.addEventListener("click", () => (ui.principle.value = button.dataset.principle));
-  }
+  // One listener on the group, as the served model's principles may replace its buttons.
+  ui.examples.addEventListener("click", (event) => {
+    const button = event.target.closest("[data-principle]");
+    if (button) {
+      ui.principle.value = button.dataset.principle;
+    }
+  });
   ui.stepSize.addEventListener("input", () => showStepSize(ui));
   showStepSize(ui);
 

@@ -1,3 +1,4 @@
+using System.Text.Json;
 using LinearAlign.TestFixtures;
 using LinearAlign.TestFixtures.Models;
 using Microsoft.Playwright;
@@ -24,15 +25,17 @@ public class PlaygroundFixture : IAsyncLifetime
 
     protected virtual IEnumerable<string> ServerSettings => [];
 
+    /// <summary>The GGUF file the server serves.</summary>
+    protected virtual string Model => Environment.GetEnvironmentVariable(ModelVariable) is { Length: > 0 } named
+        ? named
+        : TinyModels.For(new ForgeSpec(LlamaShape.Tiny, Name: "playground", EndsTurns: false));
+
     public async Task InitializeAsync()
     {
         var chromium = Chromium.Find();
         // The server process computes on the same cores, so it counts as this test process's model run.
         NativeTestLock.Enter();
-        var model = Environment.GetEnvironmentVariable(ModelVariable) is { Length: > 0 } named
-            ? named
-            : TinyModels.For(new ForgeSpec(LlamaShape.Tiny, Name: "playground", EndsTurns: false));
-        Server = await ServerProcess.StartAsync([$"--Model:Path={model}", $"--Model:ContextSize={ContextSize}", .. ServerSettings]);
+        Server = await ServerProcess.StartAsync([$"--Model:Path={Model}", $"--Model:ContextSize={ContextSize}", .. ServerSettings]);
         _playwright = await Playwright.CreateAsync();
         Browser = await _playwright.Chromium.LaunchAsync(new() { ExecutablePath = chromium, Headless = true });
     }
@@ -71,6 +74,22 @@ public sealed class KeyedPlaygroundFixture : PlaygroundFixture
     public const string ApiKey = "sk-playground-test";
 
     protected override IEnumerable<string> ServerSettings => [$"--Server:ApiKeys:0={ApiKey}"];
+}
+
+/// <summary>
+/// The playground on the tiny model declaring the principles it was trained on (whatever <see cref="ModelVariable"/>
+/// names: the tests need these).
+/// </summary>
+public sealed class PrincipledPlaygroundFixture : PlaygroundFixture
+{
+    public static readonly (string Name, string Principle)[] Principles =
+        [("pirate", "Talk like a pirate."), ("polite", "Be very polite."), ("chef", "Answer like a chef.")];
+
+    protected override string Model => TinyModels.For(new ForgeSpec(
+        LlamaShape.Tiny,
+        Name: "playground-principled",
+        EndsTurns: false,
+        Principles: JsonSerializer.Serialize(Principles.Select(p => new { name = p.Name, principle = p.Principle }))));
 }
 
 /// <summary>The browser the tests drive: Chromium from the system's package, as Playwright's own downloads are not available.</summary>

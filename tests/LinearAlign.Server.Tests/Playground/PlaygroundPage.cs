@@ -52,6 +52,9 @@ public sealed class PlaygroundPage : IAsyncDisposable
 
     public ILocator Principle => Page.GetByLabel("Principle", new() { Exact = true });
 
+    /// <summary>The example principles' buttons.</summary>
+    public ILocator Examples => Page.GetByRole(AriaRole.Group, new() { Name = "Examples" }).GetByRole(AriaRole.Button);
+
     public ILocator Temperature => Page.GetByLabel("Temperature");
 
     public ILocator MaxTokens => Page.GetByLabel("Max tokens");
