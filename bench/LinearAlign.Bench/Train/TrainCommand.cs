@@ -28,7 +28,7 @@ public static class TrainCommand
     /// <summary>The metadata key the playground reads the principles from.</summary>
     public const string PrinciplesMetadataKey = "linearalign.principles";
 
-    /// <summary>64-dimensional, 2 layers, 2 heads, feed-forward 192: about 180k parameters, 1 MB in F32.</summary>
+    /// <summary>64-dimensional, 2 layers, 2 heads, feed-forward 192: about 100k parameters besides the vocabulary's two matrices.</summary>
     public static LlamaShape Shape(int vocabularySize) => new(64, 2, 2, 2, 192, vocabularySize, ContextLength);
 
     public static int Run(BenchArguments arguments)

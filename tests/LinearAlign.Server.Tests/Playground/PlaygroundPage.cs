@@ -89,6 +89,15 @@ public sealed class PlaygroundPage : IAsyncDisposable
     /// <summary>Waits until the running request has ended and Send is enabled again.</summary>
     public Task WaitUntilRepliesEndAsync() => Expect(Send).ToBeEnabledAsync(UntilRepliesEnd);
 
+    /// <summary>The whole page, at its full height, so that the sticky composer sits where it belongs.</summary>
+    public async Task SaveScreenshotAsync(string path)
+    {
+        var height = await Page.EvaluateAsync<int>("document.documentElement.scrollHeight");
+        await Page.SetViewportSizeAsync(Page.ViewportSize!.Width, height);
+        Directory.CreateDirectory(Path.GetDirectoryName(path)!);
+        await Page.ScreenshotAsync(new() { Path = path });
+    }
+
     public async ValueTask DisposeAsync() => await Page.Context.CloseAsync();
 
     private void Record(string error)

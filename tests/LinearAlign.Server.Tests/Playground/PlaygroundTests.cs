@@ -51,7 +51,7 @@ public sealed class PlaygroundTests(PlaygroundFixture fixture, ITestOutputHelper
 
         var request = await playground.SendAsync("How should I store my passwords?");
         await playground.WaitUntilRepliesEndAsync();
-        await SaveScreenshotAsync(playground.Page);
+        await SaveScreenshotAsync(playground);
 
         var body = request.PostDataJSON()!.Value;
         Assert.True(body.GetProperty("alignment_compare").GetBoolean());
@@ -261,12 +261,9 @@ public sealed class PlaygroundTests(PlaygroundFixture fixture, ITestOutputHelper
     /// The whole page, taken before a test's checks so that it shows what went wrong when one fails. A full-page capture
     /// would leave the sticky composer where the viewport ended; a viewport as tall as the page shows it where it belongs.
     /// </summary>
-    private async Task SaveScreenshotAsync(IPage page)
+    private async Task SaveScreenshotAsync(PlaygroundPage playground)
     {
-        var height = await page.EvaluateAsync<int>("document.documentElement.scrollHeight");
-        await page.SetViewportSizeAsync(page.ViewportSize!.Width, height);
-        Directory.CreateDirectory(Path.GetDirectoryName(Screenshot)!);
-        await page.ScreenshotAsync(new() { Path = Screenshot });
+        await playground.SaveScreenshotAsync(Screenshot);
         output.WriteLine($"Screenshot: {Screenshot}");
     }
 
