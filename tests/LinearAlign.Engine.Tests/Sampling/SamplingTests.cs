@@ -173,38 +173,19 @@ public sealed class SamplingTests(EngineFixture fixture)
         Assert.True(penalised.Text.Split(piece).Length - 1 < 6, penalised.Text);
     }
 
-    [Fact]
-    public async Task Frequency_and_presence_penalties_stop_a_favoured_token_from_repeating_in_an_aligned_request()
+    [Theory]
+    [InlineData("frequency and presence")]
+    [InlineData("repeat")]
+    public async Task Penalties_stop_a_favoured_token_from_repeating_in_an_aligned_request(string penalty)
     {
         var favoured = fixture.Model.Tokenize("kind")[^1];
         var bias = new Dictionary<int, float>(Requests.NoEndOfGeneration) { [favoured] = 30f };
+        var biased = Requests.Greedy with { LogitBias = bias };
 
-        var repeated = await fixture.Engine.Submit(Requests.Aligned("What is it", "Be kind", 2f, 6) with
-        {
-            Sampling = Requests.Greedy with { LogitBias = bias },
-        }).Completion;
+        var repeated = await fixture.Engine.Submit(Requests.Aligned("What is it", "Be kind", 2f, 6) with { Sampling = biased }).Completion;
         var penalised = await fixture.Engine.Submit(Requests.Aligned("What is it", "Be kind", 2f, 6) with
         {
-            Sampling = Requests.Greedy with { LogitBias = bias, FrequencyPenalty = 2f, PresencePenalty = 2f },
-        }).Completion;
-
-        Assert.Equal(string.Concat(Enumerable.Repeat(Piece(favoured), 6)), repeated.Text);
-        Assert.True(penalised.Text.Split(Piece(favoured)).Length - 1 < 6, penalised.Text);
-    }
-
-    [Fact]
-    public async Task Repeat_penalty_stops_a_favoured_token_from_repeating_in_an_aligned_request()
-    {
-        var favoured = fixture.Model.Tokenize("kind")[^1];
-        var bias = new Dictionary<int, float>(Requests.NoEndOfGeneration) { [favoured] = 30f };
-
-        var repeated = await fixture.Engine.Submit(Requests.Aligned("What is it", "Be kind", 2f, 6) with
-        {
-            Sampling = Requests.Greedy with { LogitBias = bias },
-        }).Completion;
-        var penalised = await fixture.Engine.Submit(Requests.Aligned("What is it", "Be kind", 2f, 6) with
-        {
-            Sampling = Requests.Greedy with { LogitBias = bias, RepeatPenalty = 10f },
+            Sampling = penalty == "repeat" ? biased with { RepeatPenalty = 10f } : biased with { FrequencyPenalty = 2f, PresencePenalty = 2f },
         }).Completion;
 
         Assert.Equal(string.Concat(Enumerable.Repeat(Piece(favoured), 6)), repeated.Text);
