@@ -22,6 +22,8 @@ public sealed class EngineMetrics : IDisposable
     private readonly Counter<long> _generatedTokens;
     private readonly Counter<long> _requests;
     private readonly Counter<long> _decodeSteps;
+    private readonly Counter<long> _preemptions;
+    private readonly Counter<long> _recomputedTokens;
     private readonly Histogram<double> _timeToFirstToken;
     private readonly Histogram<double> _timePerOutputToken;
     private readonly Histogram<double> _requestDuration;
@@ -53,6 +55,8 @@ public sealed class EngineMetrics : IDisposable
         _generatedTokens = Meter.CreateCounter<long>("linearalign_generated_tokens", "tokens", "Tokens generated.");
         _requests = Meter.CreateCounter<long>("linearalign_requests", "requests", "Requests ended, by outcome: stop, length, cancelled, error, or rejected before they were queued.");
         _decodeSteps = Meter.CreateCounter<long>("linearalign_decode_steps", "steps", "llama_decode calls; each carries every running stream and prefill chunks.");
+        _preemptions = Meter.CreateCounter<long>("linearalign_preemptions", "requests", "Running requests preempted for want of KV cells; each resumes later by recomputing its cells.");
+        _recomputedTokens = Meter.CreateCounter<long>("linearalign_recomputed_tokens", "tokens", "KV cells preempted requests recompute when they resume (prompt and generated tokens so far).");
         _timeToFirstToken = Histogram("linearalign_time_to_first_token_seconds", "From submission to the first generated token, queue wait included.", LatencyBuckets);
         _timePerOutputToken = Histogram("linearalign_time_per_output_token_seconds", "Mean time between generated tokens of a request, after its first.", TokenBuckets);
         _requestDuration = Histogram("linearalign_request_duration_seconds", "From submission to the end of a request.", LatencyBuckets);
@@ -94,6 +98,13 @@ public sealed class EngineMetrics : IDisposable
     {
         _decodeSteps.Add(1, _model);
         _decodeStep.Record(Stopwatch.GetElapsedTime(startTimestamp).TotalSeconds, _model);
+    }
+
+    /// <summary>A running request gave up its cells; <paramref name="recomputedTokens"/> are decoded again when it resumes.</summary>
+    public void Preempted(bool aligned, int recomputedTokens)
+    {
+        _preemptions.Add(1, _byAlignment[Index(aligned)]);
+        _recomputedTokens.Add(recomputedTokens, _byAlignment[Index(aligned)]);
     }
 
     public void AlignmentUpdate(TimeSpan duration) => _alignmentUpdate.Record(duration.TotalSeconds, _model);

@@ -15,6 +15,14 @@ public sealed class EngineOptions
     [Range(1, 100_000)]
     public int QueueCapacity { get; set; } = 128;
 
+    /// <summary>
+    /// Tokens per sequence kept free beside a request's prompt when it is admitted (within its max_tokens), so that it
+    /// does not run out of cells, and preempt a request, as soon as it starts. Cells are otherwise taken as tokens are
+    /// generated.
+    /// </summary>
+    [Range(1, 1_000_000)]
+    public int AdmissionHeadroom { get; set; } = 16;
+
     /// <summary>Prefill the tokens W and U share once and copy them (llama_memory_seq_cp) instead of prefilling twice.</summary>
     public bool ShareAlignedPrefix { get; set; } = true;
 

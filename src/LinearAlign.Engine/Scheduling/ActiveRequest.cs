@@ -10,16 +10,18 @@ namespace LinearAlign.Engine.Scheduling;
 
 /// <summary>
 /// A request holding KV cache sequences: W (with the principle) and, when aligned, U (without). Owned by the
-/// inference thread. Prefill submits each prompt but its last token in chunks; the last tokens of W and U go in
+/// inference thread. Prefill submits each sequence's tokens but the last in chunks; the last tokens of W and U go in
 /// together, so both sequences' logits are always from the same step. The other choices of a comparison are requests
 /// with a prompt source: they compute no prompt of their own, but take W's or U's whole prompt and first logits.
+/// A preempted request keeps its sampler and text state and recomputes its cells when it resumes, so its stream goes
+/// on exactly as if nothing had happened.
 /// </summary>
 internal sealed class ActiveRequest : IDisposable
 {
     private readonly PendingRequest _pending;
-    private int _copyToWithout;
-    private int _decodedWith;
     private SequenceCursor? _promptSource;
+    private int _sharedCells;
+    private int _cellsAtPrefillEnd;
 
     /// <param name="promptSource">
     /// For a comparison's other choice: the sequence of the linear alignment choice holding this choice's prompt. In
@@ -27,22 +29,26 @@ internal sealed class ActiveRequest : IDisposable
     /// from the same logits, so every choice starts in the same step and no prompt is computed twice.
     /// </param>
     public ActiveRequest(
-        PendingRequest pending, SequencePlacement placement, LlamaModel model, CellReservation reservation, SequenceCursor? promptSource = null)
+        PendingRequest pending, Admission admission, SequencePlacement placement, LlamaModel model, SequenceCursor? promptSource = null)
     {
         _pending = pending;
+        Admission = admission;
         _promptSource = promptSource;
-        Reservation = reservation;
         With = new SequenceCursor(placement.WithSequence, pending.PromptWith, pending.MaxNewTokens, placement.WithStart);
-        _decodedWith = placement.WithStart;
         if (pending.PromptWithout is not null)
         {
             Without = new SequenceCursor(placement.WithoutSequence, pending.PromptWithout, pending.MaxNewTokens, placement.WithoutStart);
-            _copyToWithout = placement.CopyToWithout;
-            SharedCells = placement.CopyToWithout > 0 ? 0 : placement.SharedCells;
+            Without.CopyPrefixFrom(With, placement.CopyToWithout);
+            _sharedCells = placement.CopyToWithout > 0 ? 0 : placement.SharedCells;
         }
+        _cellsAtPrefillEnd = promptSource is not null ? 0
+            : pending.PromptWith.Length + (pending.PromptWithout?.Length ?? 0) - Math.Max(placement.CopyToWithout, placement.SharedCells);
         Sampler = new TokenSampler(pending.Request.Sampling, model.VocabularySize, aligned: Without is not null, model.EndOfGenerationTokens);
         Text = new OutputTextAssembler(new StopStringMatcher(pending.Request.Stop));
     }
+
+    /// <summary>The admission this stream belongs to, with a comparison's other choices.</summary>
+    public Admission Admission { get; }
 
     public SequenceCursor With { get; }
 
@@ -58,11 +64,8 @@ internal sealed class ActiveRequest : IDisposable
 
     public CancellationToken Cancellation => _pending.Cancellation;
 
-    /// <summary>KV cells set aside for this request: its prompts and max_tokens for each sequence, shared cells once.</summary>
-    public CellReservation Reservation { get; }
-
     /// <summary>Leading positions whose cells another sequence holds too: U's shared with W, or a comparison choice's prompt.</summary>
-    public int SharedCells { get; private set; }
+    public int SharedCells => _sharedCells + With.CopiedCells + (Without?.CopiedCells ?? 0);
 
     public int MaxNewTokens => _pending.MaxNewTokens;
 
@@ -71,6 +74,9 @@ internal sealed class ActiveRequest : IDisposable
     public AlignmentMode Mode => _pending.Mode;
 
     public bool Prefilling { get; private set; } = true;
+
+    /// <summary>The stream ended (stop, length); its sequences stay until the rest of its admission ends.</summary>
+    public bool Finished { get; set; }
 
     public int Generated { get; set; }
 
@@ -86,7 +92,13 @@ internal sealed class ActiveRequest : IDisposable
     /// <summary>KV cells holding this request's tokens now; a copied shared prefix occupies its cells once.</summary>
     public int CellsUsed => With.Length + (Without?.Length ?? 0) - SharedCells;
 
+    /// <summary>KV cells this request holds or will hold once its prefill is done: what must stay free for it.</summary>
+    public int CellsCommitted => Math.Max(CellsUsed, _cellsAtPrefillEnd);
+
     public int SequenceCount => Without is null ? 1 : 2;
+
+    /// <summary>Sequences that take a token in a step: those of a running stream, none while it prefills or after it ended.</summary>
+    public int DecodingSequences => Prefilling || Finished ? 0 : SequenceCount;
 
     public bool HasLogits => With.LogitsIndex >= 0;
 
@@ -97,10 +109,10 @@ internal sealed class ActiveRequest : IDisposable
         Without?.Submit(batch, LastToken, wantLogits: true);
     }
 
-    /// <summary>Adds as much prompt as <paramref name="budget"/> allows, never splitting the pair of last tokens.</summary>
+    /// <summary>Adds as much prefill as <paramref name="budget"/> allows, never splitting the pair of last tokens.</summary>
     public void SubmitPrefill(LlamaBatchHandle batch, nint memory, ref int budget)
     {
-        if (_promptSource is not null)
+        if (_promptSource is not null || !With.TryCopyPrefix(memory))
         {
             return;
         }
@@ -108,17 +120,11 @@ internal sealed class ActiveRequest : IDisposable
         With.SubmitBody(batch, fromWith);
         budget -= fromWith;
 
+        // U waits for the prefix it shares with W to be in W's cells, and then takes the same cells instead of
+        // computing them again.
         if (Without is not null)
         {
-            if (_copyToWithout > 0 && _decodedWith >= _copyToWithout)
-            {
-                // The shared prefix is in W's cells now; U gets the same cells instead of computing them again.
-                LlamaApi.MemorySequenceCopy(memory, With.SequenceId, Without.SequenceId, 0, _copyToWithout);
-                Without.FilledTo(_copyToWithout);
-                SharedCells = _copyToWithout;
-                _copyToWithout = 0;
-            }
-            if (_copyToWithout > 0)
+            if (!Without.TryCopyPrefix(memory))
             {
                 return;
             }
@@ -130,8 +136,8 @@ internal sealed class ActiveRequest : IDisposable
         var bodiesDone = With.BodyRemaining == 0 && (Without is null || Without.BodyRemaining == 0);
         if (bodiesDone && budget >= SequenceCount)
         {
-            With.SubmitLastPromptToken(batch);
-            Without?.SubmitLastPromptToken(batch);
+            With.SubmitLastPrefillToken(batch);
+            Without?.SubmitLastPrefillToken(batch);
             budget -= SequenceCount;
             Prefilling = false;
         }
@@ -143,7 +149,8 @@ internal sealed class ActiveRequest : IDisposable
     /// </summary>
     public void Decoded(nint memory)
     {
-        _decodedWith = With.Length;
+        With.MarkDecoded();
+        Without?.MarkDecoded();
         if (_promptSource is not { LogitsIndex: >= 0 } source)
         {
             return;
@@ -151,9 +158,51 @@ internal sealed class ActiveRequest : IDisposable
         LlamaApi.MemorySequenceCopy(memory, source.SequenceId, With.SequenceId, 0, -1);
         With.FilledTo(With.Prompt.Length);
         With.LogitsIndex = source.LogitsIndex;
-        SharedCells = With.Prompt.Length;
+        _sharedCells = With.Prompt.Length;
         _promptSource = null;
         Prefilling = false;
+    }
+
+    /// <summary>
+    /// A preemption took the request's cells: each sequence will recompute what it held, plus the token sampled last,
+    /// whose logits the next sample needs. Sampler, penalty and text state are kept, so that once resumed the stream
+    /// continues exactly where it was.
+    /// </summary>
+    /// <param name="sharedPrefix">Leading positions U copies from W rather than computing.</param>
+    /// <param name="promptSource">
+    /// For a comparison's other choice: the linear alignment stream's sequence holding this choice's prompt, to copy;
+    /// null when that stream has ended, and this one computes its prompt itself.
+    /// </param>
+    public void Preempted(int sharedPrefix, SequenceCursor? promptSource)
+    {
+        int? nextToken = Generated > 0 ? LastToken : null;
+        With.Restart(nextToken);
+        Without?.Restart(nextToken);
+        Without?.CopyPrefixFrom(With, sharedPrefix);
+        _sharedCells = 0;
+        Prefilling = true;
+        if (_promptSource is not null)
+        {
+            // A choice that had not started starts as it would have: with its source's first logits.
+            _cellsAtPrefillEnd = 0;
+            return;
+        }
+        var copied = promptSource is null ? 0 : With.Prompt.Length;
+        if (promptSource is not null)
+        {
+            With.CopyPrefixFrom(promptSource, copied);
+        }
+        _cellsAtPrefillEnd = With.PrefillEnd + (Without?.PrefillEnd ?? 0) - (Without is null ? copied : sharedPrefix);
+    }
+
+    /// <summary>Puts a preempted request on the sequences it resumes on.</summary>
+    public void Place(int withSequence, int withoutSequence)
+    {
+        With.SequenceId = withSequence;
+        if (Without is not null)
+        {
+            Without.SequenceId = withoutSequence;
+        }
     }
 
     public int Sample(SafeLlamaContextHandle context)

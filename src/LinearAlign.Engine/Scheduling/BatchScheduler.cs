@@ -2,6 +2,7 @@ using System.Diagnostics;
 using LinearAlign.Engine.Generation;
 using LinearAlign.Engine.Metrics;
 using LinearAlign.Engine.Model;
+using LinearAlign.Engine.Options;
 using LinearAlign.Native.Handles;
 using LinearAlign.Native.Interop;
 using Microsoft.Extensions.Logging;
@@ -12,32 +13,38 @@ namespace LinearAlign.Engine.Scheduling;
 /// The inference thread's loop. Each step builds one batch with the next token of every running stream (W and U of
 /// aligned ones) and then prefill chunks of admitted requests within the batch size, decodes it once, and samples
 /// every stream that has logits. Requests are admitted first come, first served, when sequences and KV cells for
-/// their whole prompt and max_tokens are free, so a decode never runs out of cache. Finished and cancelled requests
-/// leave their sequences to the prompt cache, which gives them up to later requests; failed ones leave the cache.
-/// A comparison is admitted as one request on four sequences and runs as three, which share its prompt cells.
+/// their prompts and a little headroom are free; their cells then grow a token per step. When a step's tokens do not
+/// fit, the latest arrival among the running requests is preempted: its cells are freed, and it waits at the head of
+/// the queue to resume by recomputing them, with its sampling state kept (vLLM's recompute preemption). Finished and
+/// cancelled requests leave their sequences to the prompt cache, which gives them up to later requests; failed ones
+/// leave the cache. A comparison is admitted as one request on four sequences and runs as three, which share its
+/// prompt cells.
 /// </summary>
 internal sealed class BatchScheduler(
     WorkQueue queue,
     LlamaModel model,
     SafeLlamaContextHandle context,
     LlamaBatchHandle batch,
-    int maxSequences,
     int contextSize,
-    bool keepPrompts,
+    EngineOptions options,
     EngineMetrics metrics,
     ILogger logger)
 {
     private readonly nint _memory = LlamaApi.GetMemory(context);
-    private readonly List<ActiveRequest> _active = new(maxSequences);
+    private readonly List<ActiveRequest> _active = new(options.MaxSequences);
+    private readonly List<Admission> _running = new(options.MaxSequences);
     private readonly Queue<PendingRequest> _waiting = new();
-    private readonly Stack<int> _freeSequences = new(Enumerable.Range(0, maxSequences).Reverse());
+    // Ordered by arrival: the earliest resumes first, before anything waiting is admitted.
+    private readonly List<Admission> _preempted = [];
+    private readonly Stack<int> _freeSequences = new(Enumerable.Range(0, options.MaxSequences).Reverse());
     private readonly PromptCache _cache = new(LlamaApi.GetMemory(context));
     private readonly byte[] _pieceBuffer = new byte[256];
-    private int _reservedCells;
+    private long _arrivals;
 
     /// <summary>Sequence ids held by running requests.</summary>
     public int[] RunningSequences() =>
-        [.. _active.SelectMany(request => request.Without is null ? [request.With.SequenceId] : new[] { request.With.SequenceId, request.Without.SequenceId })];
+        [.. _running.SelectMany(admission => admission.Streams).SelectMany(request =>
+            request.Without is null ? [request.With.SequenceId] : new[] { request.With.SequenceId, request.Without.SequenceId })];
 
     /// <summary>Sequence ids the prompt cache holds.</summary>
     public int[] CachedSequences() => _cache.SequenceIds();
@@ -46,7 +53,7 @@ internal sealed class BatchScheduler(
     {
         while (!stopping.IsCancellationRequested)
         {
-            if (_active.Count == 0 && _waiting.Count == 0 && !queue.WaitForWork(stopping))
+            if (_active.Count == 0 && _waiting.Count == 0 && _preempted.Count == 0 && !queue.WaitForWork(stopping))
             {
                 return;
             }
@@ -65,6 +72,16 @@ internal sealed class BatchScheduler(
     public void FailAll(Exception error)
     {
         FailRunning(error);
+        foreach (var admission in _preempted)
+        {
+            foreach (var stream in admission.Streams)
+            {
+                stream.Output.Fail(error);
+                metrics.Ended(stream.IsAligned, RequestOutcome.Error, stream.SubmittedAt, stream.FirstTokenAt, stream.Generated);
+                stream.Dispose();
+            }
+        }
+        _preempted.Clear();
         queue.Drain(_waiting, context);
         while (_waiting.TryDequeue(out var pending))
         {
@@ -80,11 +97,32 @@ internal sealed class BatchScheduler(
 
     private void DropCancelled()
     {
-        for (var i = _active.Count - 1; i >= 0; i--)
+        for (var i = _running.Count - 1; i >= 0; i--)
         {
-            if (_active[i].Cancellation.IsCancellationRequested)
+            var admission = _running[i];
+            if (admission.Pending.Cancellation.IsCancellationRequested)
             {
-                Finish(_active[i], FinishReason.Cancelled);
+                foreach (var stream in admission.Streams)
+                {
+                    if (!stream.Finished)
+                    {
+                        Finish(stream, FinishReason.Cancelled);
+                    }
+                }
+            }
+        }
+        for (var i = _preempted.Count - 1; i >= 0; i--)
+        {
+            var admission = _preempted[i];
+            if (admission.Pending.Cancellation.IsCancellationRequested)
+            {
+                _preempted.RemoveAt(i);
+                foreach (var stream in admission.Streams)
+                {
+                    stream.Output.Complete(FinishReason.Cancelled);
+                    metrics.Ended(stream.IsAligned, RequestOutcome.Cancelled, stream.SubmittedAt, stream.FirstTokenAt, stream.Generated);
+                    stream.Dispose();
+                }
             }
         }
         for (var remaining = _waiting.Count; remaining > 0; remaining--)
@@ -106,8 +144,17 @@ internal sealed class BatchScheduler(
         }
     }
 
+    /// <summary>Resumes preempted requests, earliest arrival first, then admits waiting ones in order, while they fit.</summary>
     private void Admit()
     {
+        while (_preempted.Count > 0)
+        {
+            if (!TryResume(_preempted[0]))
+            {
+                return;
+            }
+            _preempted.RemoveAt(0);
+        }
         while (_waiting.TryPeek(out var pending) && TryAdmit(pending))
         {
             _waiting.Dequeue();
@@ -116,6 +163,37 @@ internal sealed class BatchScheduler(
         }
     }
 
+    /// <summary>KV cells running requests hold or will hold once prefilled.</summary>
+    private int CellsCommitted()
+    {
+        var cells = 0;
+        foreach (var admission in _running)
+        {
+            cells += admission.CellsCommitted;
+        }
+        return cells;
+    }
+
+    /// <summary>Sequences that take a token in the next step, each needing a free cell.</summary>
+    private int DecodingSequences()
+    {
+        var sequences = 0;
+        foreach (var admission in _running)
+        {
+            sequences += admission.DecodingSequences;
+        }
+        return sequences;
+    }
+
+    /// <summary>
+    /// Whether an admission of <paramref name="sequences"/> sequences, whose prompts take <paramref name="promptCells"/>
+    /// cells, fits now beside the running requests with its headroom and the cells their next step takes. Cached
+    /// sequences do not count: the admission evicts them.
+    /// </summary>
+    private bool Fits(int sequences, int promptCells, int headroom) =>
+        _freeSequences.Count + _cache.Sequences >= sequences
+        && contextSize - CellsCommitted() - DecodingSequences() >= promptCells + headroom;
+
     /// <summary>
     /// Admits <paramref name="pending"/> if its sequences and cells can be had, taking over cached sequences that
     /// start like its prompts and evicting other cached ones as needed; false leaves the cache as it was.
@@ -123,9 +201,7 @@ internal sealed class BatchScheduler(
     private bool TryAdmit(PendingRequest pending)
     {
         var plan = PlanReuse(pending);
-        // Cached sequences are all evictable, and the entries taken over give their cells to the request, whose
-        // reservation counts every prompt position.
-        if (_freeSequences.Count + _cache.Sequences < pending.SequenceCount || contextSize - _reservedCells < plan.ReservedCells)
+        if (!Fits(pending.SequenceCount, plan.PromptCells, Admission.Headroom(pending.SequenceCount, pending.MaxNewTokens, options.AdmissionHeadroom)))
         {
             return false;
         }
@@ -135,12 +211,7 @@ internal sealed class BatchScheduler(
         {
             TakeOver(plan.Without, plan);
         }
-        // Cells kept for other prompts would widen the attention span of every step this request and the running ones
-        // take (on a small model as costly as the weights once a few thousand cells are kept), so they leave the KV
-        // cache now, as llama-server clears its idle slots when it starts a task.
-        while (_cache.TryEvictOldest(_freeSequences))
-        {
-        }
+        EvictCache();
 
         var with = plan.With.Found ? plan.With.Cursor!.SequenceId : _freeSequences.Pop();
         var without = pending.PromptWithout is null ? -1 : plan.Without.Found ? plan.Without.Cursor!.SequenceId : _freeSequences.Pop();
@@ -162,20 +233,22 @@ internal sealed class BatchScheduler(
         plan.With.Cursor?.Dispose();
         plan.Without.Cursor?.Dispose();
 
-        _reservedCells += plan.ReservedCells;
-        var reservation = new CellReservation(plan.ReservedCells, holders: pending.Comparison is null ? 1 : 1 + ComparisonOutputs.OtherChoices);
-        var request = new ActiveRequest(pending, placement, model, reservation);
+        var admission = new Admission(pending, _arrivals++);
+        var request = new ActiveRequest(pending, admission, placement, model);
         if (pending.Comparison is { } comparison)
         {
             // Listed before the linear alignment choice they follow: steps sample in reverse order, so it reads the shared
             // logits rows before a plain choice masks them in place.
-            AddComparisonChoice(pending with { PromptWithout = null, Output = comparison.PrincipleInPrompt, Comparison = null }, request.With, reservation);
+            AddComparisonChoice(admission, pending with { PromptWithout = null, Output = comparison.PrincipleInPrompt, Comparison = null }, request.With);
             AddComparisonChoice(
+                admission,
                 pending with { PromptWith = pending.PromptWithout!, PromptWithout = null, Output = comparison.Base, Comparison = null },
-                request.Without!,
-                reservation);
+                request.Without!);
         }
+        admission.Streams.Add(request);
+        admission.Main = request;
         _active.Add(request);
+        _running.Add(admission);
         pending.Output.CachedPromptTokens = withStart;
         if (withStart > 0)
         {
@@ -184,28 +257,58 @@ internal sealed class BatchScheduler(
         return true;
     }
 
-    private void AddComparisonChoice(PendingRequest choice, SequenceCursor promptSource, CellReservation reservation)
+    /// <summary>Places a preempted admission on new sequences, if they and the cells it recomputes can be had.</summary>
+    private bool TryResume(Admission admission)
     {
-        var placement = new SequencePlacement(_freeSequences.Pop(), WithStart: 0, WithoutSequence: -1, WithoutStart: 0, CopyToWithout: 0, SharedCells: 0);
-        _active.Add(new ActiveRequest(choice, placement, model, reservation, promptSource));
+        if (!Fits(admission.Sequences, admission.CellsCommitted, admission.Headroom(options.AdmissionHeadroom)))
+        {
+            return false;
+        }
+        EvictCache();
+        foreach (var stream in admission.Streams)
+        {
+            stream.Place(_freeSequences.Pop(), stream.IsAligned ? _freeSequences.Pop() : -1);
+            _active.Add(stream);
+        }
+        admission.AwaitingToken = true;
+        _running.Add(admission);
+        return true;
     }
 
-    /// <summary>Which cached sequences W and U take over, the cells W and U will share, and the cells to reserve.</summary>
+    /// <summary>
+    /// Cells kept for other prompts would widen the attention span of every step the running requests take (on a small
+    /// model as costly as the weights once a few thousand cells are kept), so they leave the KV cache at each
+    /// admission, as llama-server clears its idle slots when it starts a task.
+    /// </summary>
+    private void EvictCache()
+    {
+        while (_cache.TryEvictOldest(_freeSequences))
+        {
+        }
+    }
+
+    private void AddComparisonChoice(Admission admission, PendingRequest choice, SequenceCursor promptSource)
+    {
+        var placement = new SequencePlacement(_freeSequences.Pop(), WithStart: 0, WithoutSequence: -1, WithoutStart: 0, CopyToWithout: 0, SharedCells: 0);
+        var stream = new ActiveRequest(choice, admission, placement, model, promptSource);
+        admission.Streams.Add(stream);
+        _active.Add(stream);
+    }
+
+    /// <summary>Which cached sequences W and U take over, the cells W and U will share, and the cells their prompts take.</summary>
     private ReusePlan PlanReuse(PendingRequest pending)
     {
-        var plainCells = pending.PromptWith.Length + pending.MaxNewTokens;
-        if (!keepPrompts)
+        if (!options.PromptCache)
         {
-            return new ReusePlan(default, default, CopyWithoutToWith: false, pending.SharedPrefix, pending.ReservedCells);
+            return new ReusePlan(default, default, CopyWithoutToWith: false, pending.SharedPrefix, pending.PromptCells);
         }
         var with = _cache.FindLongestPrefix(pending.PromptWith);
         if (pending.PromptWithout is null)
         {
-            return new ReusePlan(with, default, CopyWithoutToWith: false, SharedCells: 0, plainCells);
+            return new ReusePlan(with, default, CopyWithoutToWith: false, SharedCells: 0, pending.PromptCells);
         }
 
         var shared = pending.SharedPrefix;
-        var withoutCells = pending.PromptWithout.Length + pending.MaxNewTokens;
         // U takes cached cells of its own only where that saves more than sharing W's prefix would.
         var without = _cache.FindLongestPrefix(pending.PromptWithout, excluded: with.Cursor);
         if (without.Found && without.Length > shared)
@@ -214,13 +317,13 @@ internal sealed class BatchScheduler(
                 ReferenceEquals(with.Entry, without.Entry) ? (Math.Min(without.Entry!.SharedCells, Math.Min(with.Length, without.Length)), false)
                 : !with.Found && shared > 0 ? (shared, true)
                 : (0, false);
-            var reserved = plainCells + withoutCells - sharedCells + pending.ComparisonCells;
-            if (reserved <= contextSize)
+            var promptCells = pending.PromptWith.Length + pending.PromptWithout.Length - sharedCells;
+            if (pending.CellsAtMaxTokens(promptCells) <= contextSize)
             {
-                return new ReusePlan(with, without, copyToWith, sharedCells, reserved);
+                return new ReusePlan(with, without, copyToWith, sharedCells, promptCells);
             }
         }
-        return new ReusePlan(with, default, CopyWithoutToWith: false, shared, pending.ReservedCells);
+        return new ReusePlan(with, default, CopyWithoutToWith: false, shared, pending.PromptCells);
     }
 
     /// <summary>
@@ -259,11 +362,13 @@ internal sealed class BatchScheduler(
     }
 
     /// <param name="SharedCells">Leading positions W and U will hold in the same cells.</param>
+    /// <param name="PromptCells">KV cells the prompts take, the shared ones once.</param>
     private readonly record struct ReusePlan(
-        PromptCacheMatch With, PromptCacheMatch Without, bool CopyWithoutToWith, int SharedCells, int ReservedCells);
+        PromptCacheMatch With, PromptCacheMatch Without, bool CopyWithoutToWith, int SharedCells, int PromptCells);
 
     private void Step()
     {
+        MakeRoomForNextTokens();
         batch.Clear();
         foreach (var request in _active)
         {
@@ -272,6 +377,7 @@ internal sealed class BatchScheduler(
                 request.SubmitNextToken(batch);
             }
         }
+        // Prefill needs no check for room: an admission's prompt cells are counted from the start.
         var budget = batch.Capacity - batch.Count;
         Span<int> prefilled = stackalloc int[2];
         foreach (var request in _active)
@@ -329,9 +435,90 @@ internal sealed class BatchScheduler(
         }
     }
 
+    /// <summary>
+    /// Frees cells until every running stream's next token has one: the prompt cache's first, then the running requests'
+    /// from the latest arrival back. A request resumed and still awaiting its first token is passed over; it holds no
+    /// running stream, so the loop always ends.
+    /// </summary>
+    private void MakeRoomForNextTokens()
+    {
+        var needed = DecodingSequences();
+        while (contextSize - CellsCommitted() - _cache.Cells < needed)
+        {
+            if (_cache.TryEvictOldest(_freeSequences))
+            {
+                continue;
+            }
+            Admission? victim = null;
+            foreach (var admission in _running)
+            {
+                if (!admission.AwaitingToken && (victim is null || admission.Arrival > victim.Arrival))
+                {
+                    victim = admission;
+                }
+            }
+            if (victim is null)
+            {
+                return;
+            }
+            needed -= victim.DecodingSequences;
+            Preempt(victim);
+        }
+    }
+
+    /// <summary>
+    /// Takes <paramref name="admission"/>'s cells and sequences and puts it at the head of the queue. Streams that had
+    /// ended leave it; the others keep their state and recompute their cells when it resumes.
+    /// </summary>
+    private void Preempt(Admission admission)
+    {
+        _running.Remove(admission);
+        foreach (var stream in admission.Streams)
+        {
+            _active.Remove(stream);
+            FreeSequence(stream.With.SequenceId);
+            if (stream.Without is not null)
+            {
+                FreeSequence(stream.Without.SequenceId);
+            }
+            if (stream.Finished)
+            {
+                stream.With.Dispose();
+                stream.Without?.Dispose();
+                stream.Dispose();
+            }
+        }
+        admission.Streams.RemoveAll(stream => stream.Finished);
+        if (admission.Main is { Finished: true })
+        {
+            admission.Main = null;
+        }
+        var main = admission.Main;
+        var recomputed = 0;
+        foreach (var stream in admission.Streams)
+        {
+            var promptSource = ReferenceEquals(stream, main) || main is null ? null
+                : stream.Output == admission.Pending.Comparison!.PrincipleInPrompt ? main.With
+                : main.Without;
+            stream.Preempted(ReferenceEquals(stream, main) ? admission.Pending.SharedPrefix : 0, promptSource);
+            recomputed += stream.CellsCommitted;
+        }
+        var at = _preempted.FindIndex(waiting => waiting.Arrival > admission.Arrival);
+        _preempted.Insert(at < 0 ? _preempted.Count : at, admission);
+        metrics.Preempted(admission.IsAligned, recomputed);
+        logger.LogDebug("Preempted a request on {Sequences} sequences; {Cells} cells to recompute when it resumes.", admission.Sequences, recomputed);
+    }
+
+    private void FreeSequence(int sequenceId)
+    {
+        LlamaApi.MemorySequenceRemove(_memory, sequenceId, -1, -1);
+        _freeSequences.Push(sequenceId);
+    }
+
     private void Advance(ActiveRequest request)
     {
         var token = request.Sample(context);
+        request.Admission.AwaitingToken = false;
         if (request.IsAligned)
         {
             metrics.AlignmentUpdate(request.Sampler.LastUpdateDuration);
@@ -374,52 +561,64 @@ internal sealed class BatchScheduler(
         return larger.AsSpan(0, model.TokenToPiece(token, larger));
     }
 
+    /// <summary>Ends a stream; its sequences are released with the rest of its admission's, when they have all ended.</summary>
     private void Finish(ActiveRequest request, FinishReason reason)
     {
-        Release(request, keepPrompt: keepPrompts);
+        request.Finished = true;
+        _active.Remove(request);
         request.Output.Complete(reason);
         metrics.Ended(request.IsAligned, EngineMetrics.Outcome(reason), request.SubmittedAt, request.FirstTokenAt, request.Generated);
+        if (request.Admission.Ended)
+        {
+            Release(request.Admission, keepPrompts: options.PromptCache);
+        }
     }
 
     private void PublishOccupancy()
     {
         var cellsUsed = 0;
-        foreach (var request in _active)
+        foreach (var admission in _running)
         {
-            cellsUsed += request.CellsUsed;
+            cellsUsed += admission.CellsUsed;
         }
-        metrics.Occupancy(_active.Count, queue.Count, maxSequences - _freeSequences.Count - _cache.Sequences, cellsUsed, _cache.Sequences, _cache.Cells);
+        metrics.Occupancy(
+            _active.Count,
+            queue.Count + _preempted.Count,
+            options.MaxSequences - _freeSequences.Count - _cache.Sequences,
+            cellsUsed,
+            _cache.Sequences,
+            _cache.Cells);
     }
 
     /// <summary>
-    /// Ends <paramref name="request"/>'s hold on the KV cache. Its sequences go to the prompt cache when
-    /// <paramref name="keepPrompt"/> (they hold exactly what their cursors recorded: cancellation and finishing happen
-    /// between steps), otherwise they are removed.
+    /// Ends <paramref name="admission"/>'s hold on the KV cache. Its sequences go to the prompt cache when
+    /// <paramref name="keepPrompts"/> (they hold exactly what their cursors recorded: cancellation and finishing
+    /// happen between steps), otherwise they are removed.
     /// </summary>
-    private void Release(ActiveRequest request, bool keepPrompt)
+    private void Release(Admission admission, bool keepPrompts)
     {
-        if (request.Reservation.Release())
+        _running.Remove(admission);
+        foreach (var request in admission.Streams)
         {
-            _reservedCells -= request.Reservation.Cells;
+            _active.Remove(request);
+            var without = request.Without;
+            if (without is { Length: 0 })
+            {
+                // Cancelled before U got any cell (it waits for W's shared prefix).
+                _cache.Remove(without, _freeSequences);
+                without = null;
+            }
+            if (keepPrompts && request.With.Length > 0)
+            {
+                _cache.Add(new PromptCacheEntry(request.With, without, without is null ? 0 : request.SharedCells));
+            }
+            else
+            {
+                _cache.Remove(request.With, _freeSequences);
+                _cache.Remove(without, _freeSequences);
+            }
+            request.Dispose();
         }
-        _active.Remove(request);
-        var without = request.Without;
-        if (without is { Length: 0 })
-        {
-            // Cancelled before U got any cell (it waits for W's shared prefix).
-            _cache.Remove(without, _freeSequences);
-            without = null;
-        }
-        if (keepPrompt && request.With.Length > 0)
-        {
-            _cache.Add(new PromptCacheEntry(request.With, without, without is null ? 0 : request.SharedCells));
-        }
-        else
-        {
-            _cache.Remove(request.With, _freeSequences);
-            _cache.Remove(without, _freeSequences);
-        }
-        request.Dispose();
     }
 
     private void FailBatch(int result)
@@ -436,12 +635,18 @@ internal sealed class BatchScheduler(
 
     private void FailRunning(Exception error)
     {
-        for (var i = _active.Count - 1; i >= 0; i--)
+        for (var i = _running.Count - 1; i >= 0; i--)
         {
-            var request = _active[i];
-            Release(request, keepPrompt: false);
-            request.Output.Fail(error);
-            metrics.Ended(request.IsAligned, RequestOutcome.Error, request.SubmittedAt, request.FirstTokenAt, request.Generated);
+            var admission = _running[i];
+            Release(admission, keepPrompts: false);
+            foreach (var request in admission.Streams)
+            {
+                if (!request.Finished)
+                {
+                    request.Output.Fail(error);
+                    metrics.Ended(request.IsAligned, RequestOutcome.Error, request.SubmittedAt, request.FirstTokenAt, request.Generated);
+                }
+            }
         }
     }
 }

@@ -186,7 +186,7 @@ public sealed class InferenceEngine : IAsyncDisposable
             return;
         }
         var scheduler = new BatchScheduler(
-            _queue, _model, context.Handle, batch, _engineOptions.MaxSequences, _modelOptions.ContextSize, _engineOptions.PromptCache, Metrics, _logger);
+            _queue, _model, context.Handle, batch, _modelOptions.ContextSize, _engineOptions, Metrics, _logger);
         _scheduler = scheduler;
         _started.TrySetResult();
         try

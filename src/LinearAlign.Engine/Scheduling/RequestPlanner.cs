@@ -7,7 +7,7 @@ namespace LinearAlign.Engine.Scheduling;
 
 /// <summary>
 /// Turns a request into what the scheduler needs, on the caller's thread: validated parameters, the W and U token
-/// sequences, the prefix they share, and the KV cells to reserve. A request that cannot run is refused here, before
+/// sequences, the prefix they share, and the KV cells its prompts take. A request that cannot run is refused here, before
 /// it takes a place in the queue.
 /// </summary>
 internal sealed class RequestPlanner(
@@ -89,7 +89,7 @@ internal sealed class RequestPlanner(
             stepSize,
             mode,
             maxNewTokens,
-            ReservedCells: promptCells + sequences * maxNewTokens,
+            promptCells,
             new GenerationStream(promptWith.Length, alignment),
             cancellationToken,
             SubmittedAt: System.Diagnostics.Stopwatch.GetTimestamp(),

@@ -1,4 +1,3 @@
-using System.Diagnostics.Metrics;
 using LinearAlign.Engine.Generation;
 using LinearAlign.Engine.Options;
 using LinearAlign.Engine.Sampling;
@@ -73,7 +72,7 @@ public sealed class ComparisonTests(EngineFixture fixture)
     {
         await using var engine = await fixture.StartEngineAsync(new EngineOptions { MaxSequences = 4, PromptCache = false });
         var request = Seeded with { Sampling = Seeded.Sampling with { IgnoreEndOfGeneration = true } };
-        using var steps = new DecodeStepCounter(engine);
+        using var steps = EngineCounter.DecodeSteps(engine);
 
         await engine.Submit(request).Completion;
         var alignedSteps = steps.Take();
@@ -121,30 +120,5 @@ public sealed class ComparisonTests(EngineFixture fixture)
 
         Assert.Equal("alignment_compare", error.Param);
         Assert.Contains("Engine:MaxSequences", error.Message);
-    }
-
-    /// <summary>Counts one engine's llama_decode calls.</summary>
-    private sealed class DecodeStepCounter : IDisposable
-    {
-        private readonly MeterListener _listener = new();
-        private long _steps;
-
-        public DecodeStepCounter(Engine.Scheduling.InferenceEngine engine)
-        {
-            _listener.InstrumentPublished = (instrument, listener) =>
-            {
-                if (ReferenceEquals(instrument.Meter, engine.Metrics.Meter) && instrument.Name == "linearalign_decode_steps")
-                {
-                    listener.EnableMeasurementEvents(instrument);
-                }
-            };
-            _listener.SetMeasurementEventCallback<long>((_, steps, _, _) => Interlocked.Add(ref _steps, steps));
-            _listener.Start();
-        }
-
-        /// <summary>Steps counted since the last call.</summary>
-        public long Take() => Interlocked.Exchange(ref _steps, 0);
-
-        public void Dispose() => _listener.Dispose();
     }
 }
