@@ -20,6 +20,8 @@ internal static class Metrics
         ["linearalign_generated_tokens_total"] = MetricType.Counter,
         ["linearalign_requests_total"] = MetricType.Counter,
         ["linearalign_decode_steps_total"] = MetricType.Counter,
+        ["linearalign_preemptions_total"] = MetricType.Counter,
+        ["linearalign_recomputed_tokens_total"] = MetricType.Counter,
         ["linearalign_generation_tokens_per_second"] = MetricType.Gauge,
         ["linearalign_prompt_tokens_per_second"] = MetricType.Gauge,
         ["linearalign_requests_running"] = MetricType.Gauge,
