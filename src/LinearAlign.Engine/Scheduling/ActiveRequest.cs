@@ -169,11 +169,11 @@ internal sealed class ActiveRequest : IDisposable
     /// continues exactly where it was.
     /// </summary>
     /// <param name="sharedPrefix">Leading positions U copies from W rather than computing.</param>
-    /// <param name="promptSource">
-    /// For a comparison's other choice: the linear alignment stream's sequence holding this choice's prompt, to copy;
-    /// null when that stream has ended, and this one computes its prompt itself.
+    /// <param name="prefixSource">
+    /// Another stream's sequence of the same admission whose first <paramref name="prefixLength"/> positions hold the
+    /// same tokens as W's (a comparison choice's prompt, or part of it): W copies them instead of computing them.
     /// </param>
-    public void Preempted(int sharedPrefix, SequenceCursor? promptSource)
+    public void Preempted(int sharedPrefix, SequenceCursor? prefixSource, int prefixLength)
     {
         int? nextToken = Generated > 0 ? LastToken : null;
         With.Restart(nextToken);
@@ -187,10 +187,10 @@ internal sealed class ActiveRequest : IDisposable
             _cellsAtPrefillEnd = 0;
             return;
         }
-        var copied = promptSource is null ? 0 : With.Prompt.Length;
-        if (promptSource is not null)
+        var copied = prefixSource is null ? 0 : prefixLength;
+        if (prefixSource is not null)
         {
-            With.CopyPrefixFrom(promptSource, copied);
+            With.CopyPrefixFrom(prefixSource, copied);
         }
         _cellsAtPrefillEnd = With.PrefillEnd + (Without?.PrefillEnd ?? 0) - (Without is null ? copied : sharedPrefix);
     }

@@ -493,20 +493,37 @@ internal sealed class BatchScheduler(
         {
             admission.Main = null;
         }
-        var main = admission.Main;
         var recomputed = 0;
         foreach (var stream in admission.Streams)
         {
-            var promptSource = ReferenceEquals(stream, main) || main is null ? null
-                : stream.Output == admission.Pending.Comparison!.PrincipleInPrompt ? main.With
-                : main.Without;
-            stream.Preempted(ReferenceEquals(stream, main) ? admission.Pending.SharedPrefix : 0, promptSource);
+            var (source, length) = PrefixSource(admission, stream);
+            stream.Preempted(ReferenceEquals(stream, admission.Main) ? admission.Pending.SharedPrefix : 0, source, length);
             recomputed += stream.CellsCommitted;
         }
         var at = _preempted.FindIndex(waiting => waiting.Arrival > admission.Arrival);
         _preempted.Insert(at < 0 ? _preempted.Count : at, admission);
         metrics.Preempted(admission.IsAligned, recomputed);
         logger.LogDebug("Preempted a request on {Sequences} sequences; {Cells} cells to recompute when it resumes.", admission.Sequences, recomputed);
+    }
+
+    /// <summary>
+    /// Where a comparison choice recomputing after a preemption copies its prompt from: the linear alignment stream's W
+    /// or U, which hold it; once that stream has ended, the base choice copies the prefix it shares with the
+    /// principle-in-prompt choice, so that the choices never take more cells than the comparison was admitted with.
+    /// </summary>
+    private static (SequenceCursor? Source, int Length) PrefixSource(Admission admission, ActiveRequest stream)
+    {
+        if (ReferenceEquals(stream, admission.Main) || admission.Pending.Comparison is not { } comparison)
+        {
+            return (null, 0);
+        }
+        var isBase = ReferenceEquals(stream.Output, comparison.Base);
+        if (admission.Main is { } main)
+        {
+            return isBase ? (main.Without, stream.With.Prompt.Length) : (main.With, stream.With.Prompt.Length);
+        }
+        var principleInPrompt = admission.Streams.Find(other => ReferenceEquals(other.Output, comparison.PrincipleInPrompt));
+        return isBase && principleInPrompt is not null ? (principleInPrompt.With, admission.Pending.SharedPrefix) : (null, 0);
     }
 
     private void FreeSequence(int sequenceId)
