@@ -1,12 +1,16 @@
 #!/usr/bin/env bash
 # Compares this server with llama.cpp's llama-server (same llama.cpp release, built from node-llama-cpp's source
-# bundle) on one model: starts both on loopback with the same model, context, parallel requests and threads, runs
-# `bench compare` (the same workloads against each, back to back, alternating the order each round), and stops both.
+# bundle) on one model: measures what a two-sequence decode step costs against a one-sequence step with llama.cpp's
+# llama-batched-bench, then starts both servers on loopback with the same model, context, parallel requests and
+# threads, runs `bench compare` (the same workloads against each, back to back, alternating the order each round,
+# with the aligned single stream checked against llama-batched-bench's step cost), and stops both.
 #
 # Usage: bench/peer.sh --model FILE [--threads 2] [--parallel 4] [--ctx 8192] [--rounds 3] [--out DIR] [compare options...]
 #   compare options go to `bench compare` as they are, e.g. --prompt-tokens 64 --max-tokens 16 --workloads plain-c1,aligned-c1
-# Results in DIR (default /tmp/linearalign-peer-<time>): compare.json, compare.md, tokens-per-second.svg, both servers'
-# logs and the command lines used.
+#   The open-ended workloads (chat-open-*, short-beside-*) need a model that ends its turns by itself, such as
+#   `bench forge --preset smollm2-135m --end-of-turn-tokens 128`.
+# Results in DIR (default /tmp/linearalign-peer-<time>): compare.json, compare.md, tokens-per-second.svg,
+# batched-bench.txt, both servers' logs and the command lines used.
 set -euo pipefail
 
 repo="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -19,9 +23,15 @@ parallel=4
 ctx=8192
 rounds=3
 out=""
+# bench compare's defaults; llama-batched-bench decodes prompts and generations of the same lengths, so that its steps
+# attend over as many cells as the compared single streams' steps do.
+prompt_tokens=500
+max_tokens=128
 compare_options=()
 while [ $# -gt 0 ]; do
   case "$1" in
+    --prompt-tokens) prompt_tokens="$2"; compare_options+=("$1" "$2"); shift 2 ;;
+    --max-tokens) max_tokens="$2"; compare_options+=("$1" "$2"); shift 2 ;;
     --model) model="$2"; shift 2 ;;
     --threads) threads="$2"; shift 2 ;;
     --parallel) parallel="$2"; shift 2 ;;
@@ -39,8 +49,10 @@ out="${out:-${TMPDIR:-/tmp}/linearalign-peer-$(date +%Y%m%d-%H%M%S)}"
 mkdir -p "$out"
 out="$(cd "$out" && pwd)"
 
-# (a) llama-server, built once into the cache. (b) Our server and the bench tool, Release, one build at a time.
+# (a) llama-server and llama-batched-bench, built once into the cache. (b) Our server and the bench tool, Release, one
+# build at a time.
 llama_server="$("$repo/bench/peer/build-llama-server.sh")"
+batched_bench="$(dirname "$llama_server")/llama-batched-bench"
 echo "peer: building the server and the bench tool (Release)" >&2
 dotnet build "$repo/src/LinearAlign.Server/LinearAlign.Server.csproj" -c Release --nologo -v quiet >"$out/build-server.log" 2>&1 \
   || { tail -n 30 "$out/build-server.log" >&2; exit 1; }
@@ -96,14 +108,27 @@ llama_command=("$llama_server" -m "$model" -t "$threads" -tb "$threads" -c "$ctx
 ours_command=(dotnet "$server_dll" --urls "http://127.0.0.1:$ours_port" --Model:Path="$model" --Model:Threads="$threads"
   --Model:ContextSize="$ctx" --Engine:MaxSequences=$((2 * parallel)))
 
+# What a decode step carrying two sequences costs against one carrying one, on the same model, threads and context,
+# with a unified KV cache as both servers use: an aligned stream decodes W and U in one such step per token. Run before
+# the servers start, so that nothing else computes; `bench compare` reads its table.
+batched_bench_command=("$batched_bench" -m "$model" -t "$threads" -tb "$threads" -c "$ctx" -kvu -npl 1,2
+  -npp "$prompt_tokens" -ntg "$max_tokens")
+
 {
   echo "date: $(date -Is)"
   echo "cores: $(nproc)"
   echo "ours: git $(git -C "$repo" rev-parse --short HEAD)$(git -C "$repo" diff --quiet HEAD 2>/dev/null || echo ' (modified)')"
   echo "llama-server: llama.cpp $(cat "$(dirname "$(dirname "$llama_server")")/SOURCE_COMMIT" 2>/dev/null || echo unknown)"
+  echo "llama-batched-bench command: ${batched_bench_command[*]}"
   echo "ours command: ${ours_command[*]}"
   echo "llama-server command: ${llama_command[*]}"
 } >"$out/commands.txt"
+
+echo "peer: measuring the two-sequence step cost with llama-batched-bench, $rounds runs" >&2
+: >"$out/batched-bench.txt"
+for _ in $(seq 1 "$rounds"); do
+  "${batched_bench_command[@]}" >>"$out/batched-bench.txt" 2>&1 || { tail -n 20 "$out/batched-bench.txt" >&2; exit 1; }
+done
 
 "${llama_command[@]}" >"$out/llama-server.log" 2>&1 &
 pids+=($!)
@@ -146,7 +171,7 @@ dotnet "$bench_dll" compare \
   --a "http://127.0.0.1:$ours_port" --a-name ours \
   --b "http://127.0.0.1:$llama_port" --b-name llama-server \
   --rounds "$rounds" --json "$out/compare.json" --markdown "$out/compare.md" --svg "$out/tokens-per-second.svg" \
-  "${compare_options[@]}" &
+  --batched-bench "$out/batched-bench.txt" "${compare_options[@]}" &
 compare_pid=$!
 status=0
 wait "$compare_pid" || status=$?

@@ -1,4 +1,5 @@
 using System.Globalization;
+using System.Text.Json;
 
 namespace LinearAlign.Bench;
 
@@ -31,18 +32,27 @@ public sealed class BenchArguments
     public int Int(string name, int defaultValue) =>
         _values.TryGetValue(name, out var value) ? int.Parse(value, CultureInfo.InvariantCulture) : defaultValue;
 
+    /// <summary>An integer, or null for the word "none" (e.g. "--max-tokens none").</summary>
+    public int? IntOrNone(string name, int defaultValue) =>
+        _values.TryGetValue(name, out var value) ? value == "none" ? null : int.Parse(value, CultureInfo.InvariantCulture) : defaultValue;
+
+    public bool Has(string name) => _values.ContainsKey(name);
+
+    public int? OptionalInt(string name) =>
+        _values.TryGetValue(name, out var value) ? int.Parse(value, CultureInfo.InvariantCulture) : null;
+
     public double? Double(string name) =>
         _values.TryGetValue(name, out var value) ? double.Parse(value, CultureInfo.InvariantCulture) : null;
 
-    /// <summary>A value named as the enum's member, in any case (e.g. "--prompt fixed").</summary>
+    /// <summary>A value named as the enum's member in kebab case, or any case (e.g. "--prompt fixed", "--decoding fixed-length").</summary>
     public T Enum<T>(string name, T defaultValue) where T : struct, Enum
     {
         if (!_values.TryGetValue(name, out var value))
         {
             return defaultValue;
         }
-        return System.Enum.TryParse<T>(value, ignoreCase: true, out var parsed) && System.Enum.IsDefined(parsed)
+        return System.Enum.TryParse<T>(value.Replace("-", "", StringComparison.Ordinal), ignoreCase: true, out var parsed) && System.Enum.IsDefined(parsed)
             ? parsed
-            : throw new ArgumentException($"--{name}: '{value}' is not one of {string.Join(", ", System.Enum.GetNames<T>().Select(n => n.ToLowerInvariant()))}.");
+            : throw new ArgumentException($"--{name}: '{value}' is not one of {string.Join(", ", System.Enum.GetNames<T>().Select(JsonNamingPolicy.KebabCaseLower.ConvertName))}.");
     }
 }

@@ -30,7 +30,8 @@ public static class ForgeCommand
             "separate" => preset.Shape with { TiedEmbeddings = false },
             var other => throw new ArgumentException($"Unknown --output '{other}' (preset, separate)."),
         };
-        var spec = new ForgeSpec(shape, type, Name: $"bench-{preset.Name}");
+        // Open-ended benchmark requests (no max_tokens) need a model that ends its turns by itself.
+        var spec = new ForgeSpec(shape, type, Name: $"bench-{preset.Name}", MeanReplyTokens: arguments.OptionalInt("end-of-turn-tokens"));
         if (preset.VocabularyFileName is not null)
         {
             var vocabularyFolder = arguments.Optional("vocab-dir") ?? VocabularyCache.EnsureFilled();

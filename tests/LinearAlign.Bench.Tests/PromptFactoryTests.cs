@@ -52,4 +52,14 @@ public sealed class PromptFactoryTests
         Assert.NotEqual(Factory.FollowUp(0, 1), Factory.FollowUp(0, 2));
         Assert.NotEqual(Factory.FollowUp(0, 1), Factory.FollowUp(1, 1));
     }
+
+    [Fact]
+    public void Sampling_seeds_are_the_same_for_the_same_seed_and_differ_per_request_and_turn()
+    {
+        var again = new PromptFactory(new TokenCalibration(1.5, "tokenize"), seed: 3);
+
+        Assert.Equal(Factory.SamplingSeed(2, 1), again.SamplingSeed(2, 1));
+        Assert.Equal(3, new[] { Factory.SamplingSeed(2, 1), Factory.SamplingSeed(3, 1), Factory.SamplingSeed(2, 2) }.Distinct().Count());
+        Assert.All(Enumerable.Range(0, 100), index => Assert.True(Factory.SamplingSeed(index, 1) >= 0));
+    }
 }

@@ -21,6 +21,8 @@ public static class Timings
         Error = error,
     };
 
-    public static LoadReport Report(Workload workload, params RequestTiming[] timings) =>
-        LoadReport.Create("test", "http://127.0.0.1:1", "model", workload, new TokenCalibration(1.25, "tokenize"), DateTimeOffset.UnixEpoch, timings);
+    public static LoadReport Report(Workload workload, params RequestTiming[] timings) => Report(workload, timings, background: null);
+
+    public static LoadReport Report(Workload workload, RequestTiming[] timings, RequestTiming[]? background) =>
+        LoadReport.Create("test", "http://127.0.0.1:1", "model", workload, new TokenCalibration(1.25, "tokenize"), DateTimeOffset.UnixEpoch, timings, background);
 }

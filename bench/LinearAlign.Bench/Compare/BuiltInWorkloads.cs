@@ -3,10 +3,12 @@ using LinearAlign.Bench.Load;
 namespace LinearAlign.Bench.Compare;
 
 /// <summary>
-/// The standard comparison, all greedy with ignore_eos: plain streams at concurrency 1 (a single stream on a fresh
-/// prompt), 2, 4 and 8 (the plot's "plain" line); one stream over a three-turn conversation, whose earlier turns a
-/// server can keep cached; and the aligned sweep, which only side A runs (another server would ignore the principle
-/// and decode plain).
+/// The standard comparison. Greedy with ignore_eos, so that every server generates exactly max_tokens: plain streams
+/// at concurrency 1 (a single stream on a fresh prompt), 2, 4 and 8 (the plot's "plain" line); one stream over a
+/// three-turn conversation, whose earlier turns a server can keep cached; and the aligned sweep, which only side A runs
+/// (another server would ignore the principle and decode plain). Then as real clients send chats: open-ended ones at
+/// concurrency 4 and 8, sampled without max_tokens, and short chats beside open-ended ones, plain or aligned; these
+/// need a model that ends its turns by itself (`bench forge --end-of-turn-tokens N`).
 /// </summary>
 public static class BuiltInWorkloads
 {
@@ -20,19 +22,44 @@ public static class BuiltInWorkloads
     /// </summary>
     public const string SystemMessage = "You are a helpful assistant.";
 
+    /// <summary>A single plain stream and a single aligned one: their decode rates give aligned/plain.</summary>
+    public const string PlainSingleStream = "plain-c1";
+
+    public const string AlignedSingleStream = "aligned-c1";
+
     public static readonly int[] Concurrency = [1, 2, 4, 8];
+
+    public static readonly int[] OpenEndedConcurrency = [4, 8];
+
+    /// <summary>A chat of a few words with a short answer, whose time to first token is what a mixed workload measures.</summary>
+    public static RequestShape ShortChat { get; } = new() { PromptTokens = 8, MaxTokens = 16, System = SystemMessage };
+
+    /// <summary>
+    /// Open-ended clients beside the short chats: with llama-server's 4 slots (bench/peer.sh's --parallel 4) one is left
+    /// for the short chat, and on ours 3 aligned requests take 6 of 8 sequences, so neither server must queue it for want
+    /// of a slot; what delays it is the scheduling.
+    /// </summary>
+    public const int BackgroundClients = 3;
 
     public static IReadOnlyList<Workload> Create(int promptTokens, int maxTokens, int requestsPerClient, string principle, double stepSize)
     {
+        var plainChat = new RequestShape { PromptTokens = promptTokens, MaxTokens = maxTokens, System = SystemMessage };
+        var openEndedChat = plainChat with { MaxTokens = null, Decoding = Decoding.Sampled };
         Workload Plain(int clients) => new()
         {
             Name = $"plain-c{clients}",
             Clients = clients,
             Requests = clients * requestsPerClient,
-            PromptTokens = promptTokens,
-            MaxTokens = maxTokens,
+            Request = plainChat,
             Series = "plain",
-            System = SystemMessage,
+        };
+        // As many short chats as the 4-client sweep point sends requests, for percentiles over more than a few.
+        Workload ShortChats(string name, RequestShape background) => new()
+        {
+            Name = name,
+            Requests = 4 * requestsPerClient,
+            Request = ShortChat,
+            Background = new BackgroundLoad { Clients = BackgroundClients, Request = background },
         };
 
         var workloads = new List<Workload> { Plain(1), Plain(1) with { Name = "turns-3", Turns = 3, Series = null } };
@@ -40,11 +67,20 @@ public static class BuiltInWorkloads
         workloads.AddRange(Concurrency.Select(clients => Plain(clients) with
         {
             Name = $"aligned-c{clients}",
-            Principle = principle,
-            StepSize = stepSize,
+            Request = plainChat with { Principle = principle, StepSize = stepSize },
             ASideOnly = true,
             Series = "aligned",
         }));
+        workloads.AddRange(OpenEndedConcurrency.Select(clients => Plain(clients) with
+        {
+            Name = $"chat-open-c{clients}",
+            Request = openEndedChat,
+            Series = "open-ended",
+        }));
+        // Both sides run the aligned background: a server without the extension ignores the principle and decodes
+        // those requests plain, which is what the short chats beside it are compared with.
+        workloads.Add(ShortChats("short-beside-open", openEndedChat));
+        workloads.Add(ShortChats("short-beside-aligned", openEndedChat with { Principle = principle, StepSize = stepSize }));
         return workloads;
     }
 }

@@ -1,5 +1,4 @@
 using System.Globalization;
-using System.Text.Json;
 using LinearAlign.Bench.Load;
 using LinearAlign.Bench.Plot;
 
@@ -18,7 +17,11 @@ public static class CompareCommand
         var aUrl = arguments.Required("a");
         var bUrl = arguments.Required("b");
         var rounds = arguments.Int("rounds", 3);
-        var workloads = Workloads(arguments);
+        var workloads = WorkloadSelection.Parse(arguments, "workloads", arguments.Optional("workloads") ?? "all");
+        // Read before any workload runs, so that a bad file costs no run.
+        var stepCost = arguments.Optional("batched-bench") is { } batchedBench
+            ? TwoSequenceStepCost.From(BatchedBenchTable.Parse(File.ReadAllText(batchedBench)))
+            : null;
         using var aHttp = LoadTarget.CreateClient(aUrl, arguments.Optional("a-key"));
         using var bHttp = LoadTarget.CreateClient(bUrl, arguments.Optional("b-key"));
         var sides = new[] { (Name: aName, Target: new LoadTarget(aHttp, aUrl, null)), (Name: bName, Target: new LoadTarget(bHttp, bUrl, null)) };
@@ -45,8 +48,8 @@ public static class CompareCommand
             }
         }
 
-        var report = new ComparisonReport(aName, aUrl, bName, bUrl, rounds, startedAt,
-            workloads.Select(w => WorkloadComparison.Create(w, results[w.Name])).ToList());
+        var comparisons = workloads.Select(w => WorkloadComparison.Create(w, results[w.Name])).ToList();
+        var report = new ComparisonReport(aName, aUrl, bName, bUrl, rounds, startedAt, comparisons, AlignedStepCheckOf(stepCost, comparisons));
         var markdown = report.Markdown();
         Console.WriteLine();
         Console.WriteLine(markdown);
@@ -66,37 +69,22 @@ public static class CompareCommand
     });
 
     /// <summary>
-    /// --workloads: a JSON file with an array of workloads, or names from the built-in set (default: all of it), which
-    /// --prompt-tokens, --max-tokens, --requests-per-client, --principle and --step-size shape.
+    /// --batched-bench FILE: llama-batched-bench's output (-npl 1,2), whose two-sequence step cost the aligned single
+    /// stream is checked against, where the run has both single streams.
     /// </summary>
-    private static IReadOnlyList<Workload> Workloads(BenchArguments arguments)
+    private static AlignedStepCheck? AlignedStepCheckOf(TwoSequenceStepCost? stepCost, IReadOnlyList<WorkloadComparison> comparisons)
     {
-        var selection = arguments.Optional("workloads") ?? "all";
-        if (File.Exists(selection))
+        var plain = comparisons.SingleOrDefault(c => c.Workload.Name == BuiltInWorkloads.PlainSingleStream);
+        var aligned = comparisons.SingleOrDefault(c => c.Workload.Name == BuiltInWorkloads.AlignedSingleStream);
+        if (stepCost is null || plain is null || aligned is null)
         {
-            var fromFile = JsonSerializer.Deserialize<List<Workload>>(File.ReadAllText(selection), BenchJson.Options)
-                ?? throw new ArgumentException($"{selection} holds no workloads.");
-            if (fromFile.Select(w => w.Name).Distinct().Count() != fromFile.Count)
+            if (stepCost is not null)
             {
-                throw new ArgumentException($"{selection}: workload names must differ.");
+                Console.Error.WriteLine($"note: no aligned step check, which needs the workloads {BuiltInWorkloads.PlainSingleStream} and {BuiltInWorkloads.AlignedSingleStream}");
             }
-            return fromFile;
+            return null;
         }
-        var builtIn = BuiltInWorkloads.Create(
-            arguments.Int("prompt-tokens", 500),
-            arguments.Int("max-tokens", 128),
-            arguments.Int("requests-per-client", 2),
-            arguments.Optional("principle") ?? BuiltInWorkloads.Principle,
-            arguments.Double("step-size") ?? 2);
-        if (selection == "all")
-        {
-            return builtIn;
-        }
-        var names = selection.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries);
-        var unknown = names.Where(n => builtIn.All(w => w.Name != n)).ToList();
-        return unknown.Count == 0
-            ? builtIn.Where(w => names.Contains(w.Name)).ToList()
-            : throw new ArgumentException($"--workloads: no file and no built-in workload named {string.Join(", ", unknown)} (built-in: all, {string.Join(", ", builtIn.Select(w => w.Name))}).");
+        return AlignedStepCheck.Create(stepCost, plain, aligned);
     }
 
     private static string Summary(LoadReport report) => string.Create(CultureInfo.InvariantCulture,

@@ -8,10 +8,57 @@ public sealed record Percentiles(double P50, double P90, double P99)
     public static Percentiles? Of(IReadOnlyCollection<double> values) => values.Count == 0
         ? null
         : new(Statistics.Percentile(values, 50), Statistics.Percentile(values, 90), Statistics.Percentile(values, 99));
+
+    /// <summary>The percentiles of a measure of each request that has it.</summary>
+    public static Percentiles? Of(IEnumerable<RequestTiming> timings, Func<RequestTiming, double?> measure) =>
+        Of(timings.Select(measure).OfType<double>().ToList());
 }
 
 /// <summary>An error message and how many requests ended with it.</summary>
-public sealed record ErrorCount(string Message, int Count);
+public sealed record ErrorCount(string Message, int Count)
+{
+    /// <summary>Distinct error messages kept in a report; the count of failed requests covers all.</summary>
+    public const int MessagesKept = 10;
+
+    /// <summary>The failed requests' error messages, with how many ended with each.</summary>
+    public static IReadOnlyList<ErrorCount> Tally(IEnumerable<RequestTiming> timings) => timings
+        .Where(t => t.Error is not null)
+        .GroupBy(t => t.Error!)
+        .Select(g => new ErrorCount(g.Key, g.Count()))
+        .Take(MessagesKept)
+        .ToList();
+}
+
+/// <summary>
+/// The requests that kept the server busy during a run (<see cref="Workload.Background"/>), summarized apart from the
+/// run's own: their first tokens and decoding show what the timed requests shared the server with.
+/// </summary>
+public sealed record BackgroundReport(
+    int Clients,
+    int Requests,
+    int Failed,
+    IReadOnlyList<ErrorCount> Errors,
+    long CompletionTokens,
+    Percentiles? TtftMs,
+    Percentiles? TpotMs,
+    Percentiles? CompletionTokensPerRequest,
+    IReadOnlyList<RequestTiming> RequestTimings)
+{
+    public static BackgroundReport Create(BackgroundLoad load, IReadOnlyList<RequestTiming> timings)
+    {
+        var succeeded = timings.Where(t => t.Succeeded).ToList();
+        return new BackgroundReport(
+            load.Clients,
+            timings.Count,
+            timings.Count - succeeded.Count,
+            ErrorCount.Tally(timings),
+            timings.Sum(t => (long)t.CompletionTokens),
+            Percentiles.Of(succeeded, t => t.TtftMs),
+            Percentiles.Of(succeeded, t => t.TpotMs),
+            Percentiles.Of(succeeded, t => t.CompletionTokens),
+            timings);
+    }
+}
 
 /// <summary>Time to first token and prompt sizes of one kind of turn (first turns, or follow-ups of a conversation).</summary>
 public sealed record TurnSummary(int Requests, Percentiles? TtftMs, double? PromptTokensMedian, double? CachedTokensMedian);
@@ -19,12 +66,10 @@ public sealed record TurnSummary(int Requests, Percentiles? TtftMs, double? Prom
 /// <summary>
 /// The result of one load run. Latencies are over the requests that succeeded; generated tokens count all that
 /// arrived, and aggregate tokens/s divides them by the run's wall time, from the first request sent to the last ended.
+/// A run's background requests are summarized apart in <see cref="Background"/> and count in none of the rest.
 /// </summary>
 public sealed record LoadReport
 {
-    /// <summary>Distinct error messages kept in a report; the count covers all.</summary>
-    public const int ErrorMessagesKept = 10;
-
     public required string Label { get; init; }
 
     public required string Url { get; init; }
@@ -47,10 +92,16 @@ public sealed record LoadReport
 
     public required IReadOnlyList<ErrorCount> Errors { get; init; }
 
-    /// <summary>Successful requests that generated fewer than max_tokens: the server stopped early (ignore_eos not honoured?).</summary>
-    public required int ShortOfMaxTokens { get; init; }
+    /// <summary>
+    /// Successful fixed-length requests that generated fewer than max_tokens: the server stopped early (ignore_eos not
+    /// honoured?). Null for sampled requests, which end where the model ends its turn.
+    /// </summary>
+    public required int? ShortOfMaxTokens { get; init; }
 
     public required long CompletionTokens { get; init; }
+
+    /// <summary>Tokens of each successful reply, as the server's usage counts them (llama-server counts the end-of-turn token too).</summary>
+    public required Percentiles? CompletionTokensPerRequest { get; init; }
 
     public required double AggregateTokensPerSecond { get; init; }
 
@@ -67,11 +118,14 @@ public sealed record LoadReport
 
     public required IReadOnlyList<RequestTiming> RequestTimings { get; init; }
 
+    public required BackgroundReport? Background { get; init; }
+
+    /// <param name="backgroundTimings">The background requests, where the workload has a background load.</param>
     public static LoadReport Create(
         string label, string url, string? model, Workload workload, TokenCalibration calibration, DateTimeOffset startedAt,
-        IReadOnlyList<RequestTiming> timings)
+        IReadOnlyList<RequestTiming> timings, IReadOnlyList<RequestTiming>? backgroundTimings = null)
     {
-        var succeeded = timings.Where(t => t.Error is null).ToList();
+        var succeeded = timings.Where(t => t.Succeeded).ToList();
         var wallMs = timings.Count == 0 ? 0 : timings.Max(t => t.EndMs) - timings.Min(t => t.StartMs);
         var completionTokens = timings.Sum(t => (long)t.CompletionTokens);
         return new LoadReport
@@ -86,28 +140,29 @@ public sealed record LoadReport
             Requests = timings.Count,
             Succeeded = succeeded.Count,
             Failed = timings.Count - succeeded.Count,
-            Errors = timings.Where(t => t.Error is not null).GroupBy(t => t.Error!)
-                .Select(g => new ErrorCount(g.Key, g.Count())).Take(ErrorMessagesKept).ToList(),
-            ShortOfMaxTokens = succeeded.Count(t => t.CompletionTokens < workload.MaxTokens),
+            Errors = ErrorCount.Tally(timings),
+            ShortOfMaxTokens = workload.Request.Decoding == Decoding.FixedLength
+                ? succeeded.Count(t => t.CompletionTokens < workload.Request.MaxTokens)
+                : null,
             CompletionTokens = completionTokens,
+            CompletionTokensPerRequest = Percentiles.Of(succeeded, t => t.CompletionTokens),
             AggregateTokensPerSecond = wallMs > 0 ? completionTokens / (wallMs / 1000) : 0,
-            TtftMs = Percentiles.Of(Values(succeeded, t => t.TtftMs)),
+            TtftMs = Percentiles.Of(succeeded, t => t.TtftMs),
             FirstTurns = Summarize(succeeded.Where(t => t.Turn == 1).ToList()),
             FollowUpTurns = workload.Turns > 1 ? Summarize(succeeded.Where(t => t.Turn > 1).ToList()) : null,
-            TpotMs = Percentiles.Of(Values(succeeded, t => t.TpotMs)),
-            RequestTokensPerSecond = Percentiles.Of(Values(succeeded, t => t.TokensPerSecond)),
+            TpotMs = Percentiles.Of(succeeded, t => t.TpotMs),
+            RequestTokensPerSecond = Percentiles.Of(succeeded, t => t.TokensPerSecond),
             RequestTimings = timings,
+            Background = workload.Background is { } load ? BackgroundReport.Create(load, backgroundTimings ?? []) : null,
         };
     }
 
     /// <summary>What the run was, in one line.</summary>
     public string Title()
     {
-        var w = Workload;
-        var shape = $"{w.Endpoint.ToString().ToLowerInvariant()}, {w.PromptTokens} prompt tokens ({w.Prompt.ToString().ToLowerInvariant()}), {w.MaxTokens} max tokens";
-        var turns = w.Turns > 1 ? $", {w.Turns} turns each" : "";
-        var aligned = w.Aligned ? $", aligned (step size {w.StepSize?.ToString(CultureInfo.InvariantCulture) ?? "default"})" : "";
-        return $"{Label} — {w.Name}: {w.Requests} requests{turns}, {w.Clients} concurrent, {shape}{aligned}; {Url}";
+        var request = Workload.Request;
+        var api = $"{request.Endpoint.ToString().ToLowerInvariant()}, {request.Prompt.ToString().ToLowerInvariant()} prompts";
+        return $"{Label} — {Workload.Name}: {Workload.Describe()} ({api}); {Url}";
     }
 
     /// <summary>The summary as a readable Markdown table.</summary>
@@ -116,6 +171,7 @@ public sealed record LoadReport
         var rows = new List<IReadOnlyList<string>>
         {
             Row("requests", $"{Succeeded} succeeded, {Failed} failed" + (ShortOfMaxTokens > 0 ? $", {ShortOfMaxTokens} short of max_tokens" : "")),
+            Row("completion tokens per request p50 / p90 / p99", Format(CompletionTokensPerRequest, withP99: true)),
             Row("aggregate generated tokens/s", $"{AggregateTokensPerSecond:F1} ({CompletionTokens} tokens in {WallSeconds:F2} s)"),
             Row("TTFT ms p50 / p90 / p99", Format(TtftMs, withP99: true)),
         };
@@ -132,12 +188,20 @@ public sealed record LoadReport
             rows.Add(Row("prompt tokens, follow-up turns", Tokens(later)));
         }
         rows.Add(Row("prompt length calibration", $"{Calibration.TokensPerWord:F3} tokens/word ({Calibration.Source})"));
-        foreach (var error in Errors)
+        rows.AddRange(ErrorRows(Errors, ""));
+        if (Background is { } background)
         {
-            rows.Add(Row($"error ×{error.Count}", error.Message.ReplaceLineEndings(" ").Replace("|", "\\|", StringComparison.Ordinal)));
+            rows.Add(Row("background requests", $"{background.Requests - background.Failed} succeeded, {background.Failed} failed, from {background.Clients} clients"));
+            rows.Add(Row("background completion tokens per request p50 / p90 / p99", Format(background.CompletionTokensPerRequest, withP99: true)));
+            rows.Add(Row("background TTFT ms p50 / p90 / p99", Format(background.TtftMs, withP99: true)));
+            rows.Add(Row("background time per output token ms p50 / p90", Format(background.TpotMs, withP99: false)));
+            rows.AddRange(ErrorRows(background.Errors, "background "));
         }
         return MarkdownTable.Render(["measure", "value"], rows);
     }
+
+    private static IEnumerable<string[]> ErrorRows(IEnumerable<ErrorCount> errors, string prefix) => errors.Select(error =>
+        Row($"{prefix}error ×{error.Count}", error.Message.ReplaceLineEndings(" ").Replace("|", "\\|", StringComparison.Ordinal)));
 
     private static string[] Row(string measure, string value) => [measure, value];
 
@@ -152,15 +216,7 @@ public sealed record LoadReport
 
     private static TurnSummary Summarize(IReadOnlyList<RequestTiming> turns) => new(
         turns.Count,
-        Percentiles.Of(Values(turns, t => t.TtftMs)),
-        Median(Values(turns, t => t.PromptTokens)),
-        Median(Values(turns, t => t.CachedTokens)));
-
-    private static List<double> Values(IEnumerable<RequestTiming> timings, Func<RequestTiming, double?> value) =>
-        timings.Select(value).OfType<double>().ToList();
-
-    private static List<double> Values(IEnumerable<RequestTiming> timings, Func<RequestTiming, int?> value) =>
-        timings.Select(value).OfType<int>().Select(v => (double)v).ToList();
-
-    private static double? Median(IReadOnlyCollection<double> values) => values.Count == 0 ? null : Statistics.Median(values);
+        Percentiles.Of(turns, t => t.TtftMs),
+        Percentiles.Of(turns, t => t.PromptTokens)?.P50,
+        Percentiles.Of(turns, t => t.CachedTokens)?.P50);
 }

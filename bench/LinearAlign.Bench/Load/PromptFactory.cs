@@ -10,7 +10,8 @@ public sealed record TokenCalibration(double TokensPerWord, string Source)
 
 /// <summary>
 /// Prompts of a given token length for any server: common English words, as many as the calibration says make the
-/// length. Everything is drawn from seeded generators, so the same seed gives every server the same prompts.
+/// length. Everything is drawn from seeded generators, so the same seed gives every server the same prompts, and the
+/// same sampling seeds.
 /// </summary>
 public sealed class PromptFactory(TokenCalibration calibration, int seed)
 {
@@ -68,6 +69,9 @@ public sealed class PromptFactory(TokenCalibration calibration, int seed)
     /// <summary>The user message of turn <paramref name="turn"/> (from 1) of conversation <paramref name="conversation"/>.</summary>
     public string FollowUp(int conversation, int turn) =>
         string.Join(' ', Words(new Random(Mix(Mix(seed, conversation), turn)), WordsFor(FollowUpTokens)));
+
+    /// <summary>The sampling seed of turn <paramref name="turn"/> (from 1) of conversation <paramref name="conversation"/>: non-negative, as llama-server takes 32-bit seeds with -1 meaning random.</summary>
+    public int SamplingSeed(int conversation, int turn) => Mix(Mix(seed, conversation), turn) & int.MaxValue;
 
     /// <summary>Text for measuring a tokenizer: drawn as prompts are, long enough to average over the vocabulary.</summary>
     public static string CalibrationSample(int words) => string.Join(' ', Words(new Random(0), words));

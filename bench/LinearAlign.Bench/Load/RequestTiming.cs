@@ -37,6 +37,8 @@ public sealed record RequestTiming
 
     public string? Error { get; init; }
 
+    public bool Succeeded => Error is null;
+
     public double? TtftMs => FirstTokenMs - StartMs;
 
     /// <summary>Decode time per token after the first; null with fewer than two tokens.</summary>

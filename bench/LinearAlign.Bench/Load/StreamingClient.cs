@@ -10,15 +10,17 @@ public sealed record StreamedReply(RequestTiming Timing, string Text);
 
 /// <summary>
 /// Sends one streaming completion request and times it from the client's side. Every failure (HTTP status, error
-/// event, broken or unfinished stream, timeout) ends up in the timing's <see cref="RequestTiming.Error"/>; only the
-/// caller's own cancellation is thrown.
+/// event, broken or unfinished stream, timeout, and a fixed-length reply without text) ends up in the timing's
+/// <see cref="RequestTiming.Error"/>; only the caller's own cancellation is thrown. A sampled reply may end before
+/// its first token, as the model may end its turn at once.
 /// </summary>
 public sealed class StreamingClient(HttpClient http, TimeSpan timeout, long originTimestamp)
 {
     /// <param name="onTokens">Told of tokens as they arrive (one per text chunk, then the correction from usage), for progress.</param>
     public async Task<StreamedReply> SendAsync(
-        ApiEndpoint endpoint, JsonObject body, RequestTiming tag, Action<int> onTokens, CancellationToken cancellationToken)
+        RequestShape shape, JsonObject body, RequestTiming tag, Action<int> onTokens, CancellationToken cancellationToken)
     {
+        var endpoint = shape.Endpoint;
         using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         deadline.CancelAfter(timeout);
         // A sized body, as some servers take no chunked uploads.
@@ -54,7 +56,7 @@ public sealed class StreamingClient(HttpClient http, TimeSpan timeout, long orig
                 {
                     if (sse.Data == StreamChunk.Done)
                     {
-                        error = chunks == 0 ? "no text generated" : null;
+                        error = chunks == 0 && shape.Decoding == Decoding.FixedLength ? "no text generated" : null;
                         break;
                     }
                     var chunk = StreamChunk.Parse(sse.Data, endpoint);

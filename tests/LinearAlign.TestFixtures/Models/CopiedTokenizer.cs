@@ -13,6 +13,8 @@ internal static class CopiedTokenizer
     private const string ScoresKey = "tokenizer.ggml.scores";
     private const string TokenTypesKey = "tokenizer.ggml.token_type";
     private const string ChatTemplateKey = "tokenizer.chat_template";
+    private const string EndOfTurnKey = "tokenizer.ggml.eot_token_id";
+    private const string EndOfSequenceKey = "tokenizer.ggml.eos_token_id";
 
     /// <summary>
     /// Adds the tokenizer of <paramref name="vocabularyFile"/> for an embedding of <paramref name="vocabSize"/> rows.
@@ -48,6 +50,15 @@ internal static class CopiedTokenizer
         {
             writer.Add(ChatTemplateKey, chatTemplate);
         }
+    }
+
+    /// <summary>The token that ends a turn in <paramref name="vocabularyFile"/>'s tokenizer: its eot token, else its eos.</summary>
+    public static int EndOfTurnToken(string vocabularyFile)
+    {
+        var metadata = GgufReader.ReadMetadata(vocabularyFile);
+        var id = metadata.GetValueOrDefault(EndOfTurnKey) ?? metadata.GetValueOrDefault(EndOfSequenceKey)
+            ?? throw new InvalidDataException($"{vocabularyFile} names no end-of-turn token ({EndOfTurnKey} or {EndOfSequenceKey})");
+        return Convert.ToInt32(id.Value);
     }
 
     /// <summary>

@@ -15,6 +15,10 @@ namespace LinearAlign.TestFixtures.Models;
 /// <paramref name="OutputScale"/> sets the output matrix's standard deviation apart from the embeddings'.
 /// <paramref name="Principles"/> is written as given, well-formed or not, as the linearalign.principles metadata
 /// (a JSON array of {"name", "principle"} objects, as `bench train` writes it), which the server reads.
+/// <paramref name="MeanReplyTokens"/> makes the model end its turns by itself: sampled at temperature 1, a reply runs this
+/// many tokens on average before the end-of-turn token (the tokenizer's eot token, else its eos), every other token
+/// being about equally likely (see <see cref="EndOfTurnChannel"/>); greedy decoding that ignores the end of turn
+/// repeats the input's last token where the output is tied to the embeddings.
 /// </summary>
 public sealed record ForgeSpec(
     LlamaShape Shape,
@@ -27,7 +31,8 @@ public sealed record ForgeSpec(
     bool EndsTurns = true,
     IReadOnlyList<string>? VocabularyWords = null,
     float? OutputScale = null,
-    string? Principles = null)
+    string? Principles = null,
+    int? MeanReplyTokens = null)
 {
     /// <summary>The ChatML template as Qwen ships it; its tokens are in every synthetic vocabulary.</summary>
     public const string ChatMlTemplate =

@@ -1,3 +1,4 @@
+using System.Buffers.Binary;
 using LinearAlign.TestFixtures.Gguf;
 
 namespace LinearAlign.TestFixtures.Models;
@@ -14,6 +15,10 @@ public static class ModelForge
     public static void Write(string path, ForgeSpec spec)
     {
         Validate(spec.Shape);
+        if (spec.MeanReplyTokens is not null && !spec.EndsTurns)
+        {
+            throw new ArgumentException("a mean reply length needs a model that ends its turns", nameof(spec));
+        }
         var writer = new GgufWriter();
         AddHyperparameters(writer, spec);
         Func<int, bool>? isOutputRowLive = null;
@@ -33,7 +38,13 @@ public static class ModelForge
         {
             CopiedTokenizer.AddTo(writer, spec.VocabularyFile, spec.Shape.VocabSize, spec.ChatTemplate);
         }
-        AddTensors(writer, spec, isOutputRowLive);
+        var endOfTurn = spec.MeanReplyTokens is { } meanReplyTokens
+            ? EndOfTurnChannel.For(spec.Shape, spec.WeightScale,
+                spec.VocabularyFile is null ? SyntheticVocabulary.EosId : CopiedTokenizer.EndOfTurnToken(spec.VocabularyFile), meanReplyTokens,
+                // Output rows are muted only where the output has rows of its own.
+                spec.Shape.TiedEmbeddings || isOutputRowLive is null ? spec.Shape.VocabSize : Enumerable.Range(0, spec.Shape.VocabSize).Count(isOutputRowLive))
+            : null;
+        AddTensors(writer, spec, isOutputRowLive, endOfTurn);
         writer.WriteTo(path);
     }
 
@@ -95,18 +106,22 @@ public static class ModelForge
 
     /// <summary>
     /// Only output rows <paramref name="isOutputRowLive"/> accepts get weights; null accepts all, as a copied
-    /// tokenizer says nothing of which tokens a model should emit.
+    /// tokenizer says nothing of which tokens a model should emit. With <paramref name="endOfTurn"/>, its channel
+    /// is laid into the embeddings, the layers and the output.
     /// </summary>
-    private static void AddTensors(GgufWriter writer, ForgeSpec spec, Func<int, bool>? isOutputRowLive)
+    private static void AddTensors(GgufWriter writer, ForgeSpec spec, Func<int, bool>? isOutputRowLive, EndOfTurnChannel? endOfTurn)
     {
         var shape = spec.Shape;
+        Func<int, bool>? isLayerOutputRowLive = endOfTurn is null ? null : row => row != endOfTurn.Dimension;
+        Func<int, float> layerNormWeight = endOfTurn is null ? _ => 1f : endOfTurn.LayerNormWeight;
         // Embedding and output weights get the full scale so that logits differ between tokens by several units;
         // hidden matrices are scaled by fan-in (ne0, the dimension ggml's matmul sums over) to keep activations bounded.
-        AddMatrix(writer, spec, "token_embd.weight", shape.EmbeddingLength, shape.VocabSize, spec.WeightScale);
+        AddMatrix(writer, spec, "token_embd.weight", shape.EmbeddingLength, shape.VocabSize, spec.WeightScale,
+            channel: endOfTurn is null ? null : new ColumnValues(endOfTurn.Dimension, row => endOfTurn.EmbeddingValue(row, shape.TiedEmbeddings)));
         for (int block = 0; block < shape.BlockCount; block++)
         {
             string prefix = $"blk.{block}.";
-            AddNorm(writer, prefix + "attn_norm.weight", shape.EmbeddingLength);
+            AddNorm(writer, prefix + "attn_norm.weight", shape.EmbeddingLength, layerNormWeight);
             AddHiddenMatrix(writer, spec, prefix + "attn_q.weight", shape.EmbeddingLength, shape.EmbeddingLength);
             AddHiddenMatrix(writer, spec, prefix + "attn_k.weight", shape.EmbeddingLength, shape.KvEmbeddingLength);
             AddHiddenMatrix(writer, spec, prefix + "attn_v.weight", shape.EmbeddingLength, shape.KvEmbeddingLength);
@@ -116,37 +131,47 @@ public static class ModelForge
                 AddBias(writer, spec, prefix + "attn_k.bias", shape.KvEmbeddingLength);
                 AddBias(writer, spec, prefix + "attn_v.bias", shape.KvEmbeddingLength);
             }
-            AddHiddenMatrix(writer, spec, prefix + "attn_output.weight", shape.EmbeddingLength, shape.EmbeddingLength);
-            AddNorm(writer, prefix + "ffn_norm.weight", shape.EmbeddingLength);
+            AddHiddenMatrix(writer, spec, prefix + "attn_output.weight", shape.EmbeddingLength, shape.EmbeddingLength, isLayerOutputRowLive);
+            AddNorm(writer, prefix + "ffn_norm.weight", shape.EmbeddingLength, layerNormWeight);
             AddHiddenMatrix(writer, spec, prefix + "ffn_gate.weight", shape.EmbeddingLength, shape.FeedForwardLength);
             AddHiddenMatrix(writer, spec, prefix + "ffn_up.weight", shape.EmbeddingLength, shape.FeedForwardLength);
-            AddHiddenMatrix(writer, spec, prefix + "ffn_down.weight", shape.FeedForwardLength, shape.EmbeddingLength);
+            AddHiddenMatrix(writer, spec, prefix + "ffn_down.weight", shape.FeedForwardLength, shape.EmbeddingLength, isLayerOutputRowLive);
         }
-        AddNorm(writer, "output_norm.weight", shape.EmbeddingLength);
+        AddNorm(writer, "output_norm.weight", shape.EmbeddingLength, endOfTurn is null ? _ => 1f : endOfTurn.OutputNormWeight);
         if (!shape.TiedEmbeddings)
         {
             // Tokens never to be emitted get all-zero output rows: their logit stays 0 while the others spread over
             // several units, so greedy output is text pieces and the occasional end of turn, never stray bytes.
-            AddMatrix(writer, spec, "output.weight", shape.EmbeddingLength, shape.VocabSize, spec.OutputScale ?? spec.WeightScale, isOutputRowLive);
+            AddMatrix(writer, spec, "output.weight", shape.EmbeddingLength, shape.VocabSize, spec.OutputScale ?? spec.WeightScale, isOutputRowLive,
+                endOfTurn is null ? null : new ColumnValues(endOfTurn.Dimension, row => endOfTurn.OutputValue(row, isOutputRowLive?.Invoke(row) ?? true)));
         }
     }
 
-    private static void AddHiddenMatrix(GgufWriter writer, ForgeSpec spec, string name, int ne0, int ne1) =>
-        AddMatrix(writer, spec, name, ne0, ne1, spec.WeightScale / MathF.Sqrt(ne0));
+    /// <summary>One value per row of a matrix, written over the random weights at column <paramref name="Column"/>.</summary>
+    private sealed record ColumnValues(int Column, Func<int, float> ValueOfRow);
 
-    private static void AddMatrix(GgufWriter writer, ForgeSpec spec, string name, int ne0, int ne1, float std, Func<int, bool>? isRowLive = null)
+    private static void AddHiddenMatrix(GgufWriter writer, ForgeSpec spec, string name, int ne0, int ne1, Func<int, bool>? isRowLive = null) =>
+        AddMatrix(writer, spec, name, ne0, ne1, spec.WeightScale / MathF.Sqrt(ne0), isRowLive);
+
+    private static void AddMatrix(
+        GgufWriter writer, ForgeSpec spec, string name, int ne0, int ne1, float std, Func<int, bool>? isRowLive = null, ColumnValues? channel = null)
     {
         ulong seed = RandomWeights.TensorSeed(spec.Seed, name);
         int rowBytes = (int)spec.WeightType.ByteCount([ne0]);
         writer.AddTensor(name, spec.WeightType, [ne0, ne1], data =>
         {
             RandomWeights.FillUniform(data, spec.WeightType, std, seed);
-            for (int row = 0; isRowLive is not null && row < ne1; row++)
+            for (int row = 0; (isRowLive is not null || channel is not null) && row < ne1; row++)
             {
-                if (!isRowLive(row))
+                var bytes = data.Slice(row * rowBytes, rowBytes);
+                if (isRowLive?.Invoke(row) == false)
                 {
                     // All-zero bytes are 0.0 in every supported type, a zero scale included for Q8_0.
-                    data.Slice(row * rowBytes, rowBytes).Clear();
+                    bytes.Clear();
+                }
+                if (channel is not null)
+                {
+                    TensorRowValues.Set(bytes, spec.WeightType, channel.Column, channel.ValueOfRow(row));
                 }
             }
         });
@@ -160,8 +185,14 @@ public static class ModelForge
     }
 
     /// <summary>RMS norm weights of one leave activations as normalised; ggml wants norms in F32 whatever the file type.</summary>
-    private static void AddNorm(GgufWriter writer, string name, int length) =>
-        writer.AddTensor(name, GgmlType.F32, [length], RandomWeights.FillOnes);
+    private static void AddNorm(GgufWriter writer, string name, int length, Func<int, float> weight) =>
+        writer.AddTensor(name, GgmlType.F32, [length], data =>
+        {
+            for (int i = 0; i < length; i++)
+            {
+                BinaryPrimitives.WriteSingleLittleEndian(data[(i * sizeof(float))..], weight(i));
+            }
+        });
 
     /// <summary>llama_ftype of a file whose matrices are all in one type.</summary>
     private static uint FileType(GgmlType weightType) => weightType switch

@@ -52,14 +52,6 @@ internal static class RandomWeights
         }
     }
 
-    public static void FillOnes(Span<byte> destination)
-    {
-        for (int i = 0; i < destination.Length; i += sizeof(float))
-        {
-            BinaryPrimitives.WriteSingleLittleEndian(destination[i..], 1f);
-        }
-    }
-
     /// <summary>
     /// Draws the int8 quants directly rather than quantising floats: one random byte per value keeps the
     /// 135M preset to a few seconds. Every block shares the scale a/127, so values land in [-128/127 a, a].
