@@ -15,7 +15,8 @@ namespace LinearAlign.Bench;
 
 /// <summary>
 /// Plain vs aligned decoding through the real engine on one model: decode tokens/s, time to first token with
-/// and without the shared-prefix copy, the bare 2-vs-1 step cost, and the cost of the alignment update itself.
+/// and without the shared-prefix copy, the bare 2-vs-1 step cost, and the cost of the alignment update and of the
+/// principled nucleus mask themselves.
 /// </summary>
 public static class EngineBenchmark
 {
@@ -41,6 +42,8 @@ public static class EngineBenchmark
 
         var endOfGeneration = Enumerable.Range(0, model.VocabularySize).Where(model.IsEndOfGeneration).ToDictionary(t => t, _ => -100f);
         var sampling = new SamplingParameters { Temperature = 0f, LogitBias = endOfGeneration };
+        // The reference code's evaluation defaults, under which the mask takes a top-p over the whole vocabulary every step.
+        var referenceSampling = new SamplingParameters { Temperature = 0.5f, TopP = 0.8f, Seed = 1, LogitBias = endOfGeneration };
         var longSystem = WordsOfTokenLength(model, promptTokens);
 
         await using var shared = await InferenceEngine.StartAsync(model, modelOptions, engineOptions, new AlignmentOptions(), NullLogger.Instance);
@@ -51,10 +54,12 @@ public static class EngineBenchmark
         var efficiency = new List<double>();
         var plainDecode = new List<double>();
         var alignedDecode = new List<double>();
+        var sampledAlignedDecode = new List<double>();
         var plainTtft = new List<double>();
         var alignedTtft = new List<double>();
         var alignedTtftUnshared = new List<double>();
         var decodePrompt = new GenerationRequest { Prompt = "The answer to the question is", Sampling = sampling, MaxTokens = tokens };
+        var sampledAligned = decodePrompt with { Principle = Principle, StepSize = 2f, Sampling = referenceSampling };
         var chat = new GenerationRequest
         {
             Messages = [new ChatMessage(ChatMessage.System, longSystem), new ChatMessage(ChatMessage.User, "What is the answer?")],
@@ -65,6 +70,7 @@ public static class EngineBenchmark
         // One full pass of each kind first, so that the timed ones run optimised code on built compute graphs.
         await MeasureAsync(shared, decodePrompt);
         await MeasureAsync(shared, decodePrompt with { Principle = Principle, StepSize = 2f });
+        await MeasureAsync(shared, sampledAligned);
         await MeasureAsync(unshared, chat with { Principle = Principle, StepSize = 2f });
         for (var round = 0; round < repeats; round++)
         {
@@ -75,6 +81,7 @@ public static class EngineBenchmark
             alignedDecode.Add((await MeasureAsync(shared, decodePrompt with { Principle = Principle, StepSize = 2f })).DecodeTokensPerSecond);
             // Aligned tokens/s against what bare two-sequence steps allow, both measured in this round.
             efficiency.Add(alignedDecode[^1] * bare.TwoSequencesMs / 1000);
+            sampledAlignedDecode.Add((await MeasureAsync(shared, sampledAligned)).DecodeTokensPerSecond);
             plainTtft.Add((await MeasureAsync(shared, chat)).TimeToFirstTokenMs);
             alignedTtft.Add((await MeasureAsync(shared, chat with { Principle = Principle, StepSize = 2f })).TimeToFirstTokenMs);
             alignedTtftUnshared.Add((await MeasureAsync(unshared, chat with { Principle = Principle, StepSize = 2f })).TimeToFirstTokenMs);
@@ -83,6 +90,8 @@ public static class EngineBenchmark
         var plainAllocation = await AllocatedPerTokenAsync(shared, decodePrompt);
         var alignedAllocation = await AllocatedPerTokenAsync(shared, decodePrompt with { Principle = Principle, StepSize = 2f });
         var updateMicroseconds = MeasureUpdate(model.VocabularySize);
+        var mask = MaskCostOver(await PrincipledRowsAsync(shared, sampledAligned), referenceSampling);
+        var gaussianMask = MaskCostOver(GaussianRows(model.VocabularySize), referenceSampling);
         var principleTokens = model.Tokenize(Principle).Length;
         var chatTokens = shared.Prompts.Tokenize(shared.Prompts.RenderChat(chat.Messages!)).Length;
 
@@ -90,6 +99,7 @@ public static class EngineBenchmark
         var ratio = Statistics.Median(alignedDecode) / Statistics.Median(plainDecode);
         var target = 0.95 / stepRatio;
         var alignedStepMs = 1000 / Statistics.Median(alignedDecode);
+        var sampledAlignedStepMs = 1000 / Statistics.Median(sampledAlignedDecode);
         var report = new Dictionary<string, object>
         {
             ["model"] = Path.GetFileName(modelPath),
@@ -114,6 +124,12 @@ public static class EngineBenchmark
             ["inference_thread_bytes_per_token_aligned"] = alignedAllocation,
             ["update_us_per_step"] = updateMicroseconds,
             ["update_share_of_aligned_step"] = updateMicroseconds / 1000 / alignedStepMs,
+            ["sampled_aligned_decode_tokens_per_s"] = sampledAlignedDecode,
+            ["mask_us_per_step"] = mask.MedianMicroseconds,
+            ["mask_nucleus_tokens_median"] = mask.MedianNucleusTokens,
+            ["mask_share_of_sampled_aligned_step"] = mask.MedianMicroseconds / 1000 / sampledAlignedStepMs,
+            ["mask_us_per_step_gaussian_logits"] = gaussianMask.MedianMicroseconds,
+            ["mask_nucleus_tokens_median_gaussian_logits"] = gaussianMask.MedianNucleusTokens,
         };
 
         Console.WriteLine();
@@ -130,6 +146,12 @@ public static class EngineBenchmark
         Console.WriteLine($"| TTFT aligned, no prefix sharing (ms) | {Statistics.Spread(alignedTtftUnshared, "F0")} |");
         Console.WriteLine($"| bytes allocated on the inference thread per generated token, plain / aligned | {plainAllocation:F1} / {alignedAllocation:F1} |");
         Console.WriteLine($"| alignment update per step (µs, vocabulary {model.VocabularySize}) | {updateMicroseconds:F1} ({updateMicroseconds / 10 / alignedStepMs:F2}% of an aligned step) |");
+        Console.WriteLine($"| aligned decode tokens/s, temperature 0.5, top_p 0.8, seeded | {Statistics.Spread(sampledAlignedDecode, "F1")} |");
+        Console.WriteLine(
+            $"| principled nucleus mask per step, temperature 0.5, top_p 0.8 (µs; median nucleus {mask.MedianNucleusTokens:F0} tokens; " +
+            $"on Gaussian logits of standard deviation 2, {gaussianMask.MedianNucleusTokens:F0} tokens) | " +
+            $"{mask.MedianMicroseconds:F1} ({mask.MedianMicroseconds / 10 / sampledAlignedStepMs:F2}% of such an aligned step); " +
+            $"Gaussian {gaussianMask.MedianMicroseconds:F1} ({gaussianMask.MedianMicroseconds / 10 / sampledAlignedStepMs:F2}%) |");
 
         if (arguments.Optional("json") is { } json)
         {
@@ -193,6 +215,70 @@ public static class EngineBenchmark
             samples.Add(Stopwatch.GetElapsedTime(start).TotalMicroseconds);
         }
         return Statistics.Median(samples);
+    }
+
+    private sealed record MaskCost(double MedianMicroseconds, double MedianNucleusTokens);
+
+    /// <summary>
+    /// The l_W rows of <paramref name="request"/>, captured in one run: at step size 0 the aligned logits the observer
+    /// sees are l_W bit for bit (forbidden tokens at minus infinity, which the mask sets again).
+    /// </summary>
+    private static async Task<List<float[]>> PrincipledRowsAsync(InferenceEngine engine, GenerationRequest request)
+    {
+        var rows = new List<float[]>();
+        await engine.Submit(request with { StepSize = 0f, LogitsObserver = logits => rows.Add(logits.ToArray()) }).Completion;
+        return rows;
+    }
+
+    /// <summary>
+    /// Rows unlike the forged model's, whose random weights leave one token so far ahead that expf underflows (cheaply
+    /// skipped) for nearly all the others: a trained model's logits lie closer together, and most tokens cost a full expf.
+    /// </summary>
+    private static List<float[]> GaussianRows(int vocabularySize)
+    {
+        var random = new Random(3);
+        float Gaussian() => (float)(Math.Sqrt(-2 * Math.Log(1 - random.NextDouble())) * Math.Cos(2 * Math.PI * random.NextDouble()));
+        return [.. Enumerable.Range(0, 32).Select(_ => Enumerable.Range(0, vocabularySize).Select(_ => 2f * Gaussian()).ToArray())];
+    }
+
+    /// <summary>The principled nucleus mask timed inside the sampler, replaying <paramref name="rows"/> as l_W (and as l_U: the update is not what is timed).</summary>
+    private static MaskCost MaskCostOver(IReadOnlyList<float[]> rows, SamplingParameters sampling)
+    {
+        using var sampler = new TokenSampler(sampling, rows[0].Length, aligned: true);
+        var samples = new List<double>();
+        const int timedPasses = 4;
+        // The first pass only warms up.
+        for (var pass = 0; pass <= timedPasses; pass++)
+        {
+            foreach (var row in rows)
+            {
+                sampler.SampleAligned(row, row, 0f, AlignmentMode.Reference, observer: null);
+                if (pass > 0)
+                {
+                    samples.Add(sampler.LastMaskDuration.TotalMicroseconds);
+                }
+            }
+        }
+        var nucleusSizes = rows.Select(row => (double)NucleusSize(row, sampling.Temperature, sampling.TopP)).ToList();
+        return new MaskCost(Statistics.Median(samples), Statistics.Median(nucleusSizes));
+    }
+
+    /// <summary>How many tokens top-p keeps of softmax(logits / temperature), by a plain sort: context for the timing.</summary>
+    private static int NucleusSize(float[] logits, float temperature, float topP)
+    {
+        var max = logits.Max();
+        var weights = logits.Select(logit => Math.Exp((logit - max) / temperature)).OrderDescending().ToArray();
+        var total = weights.Sum();
+        var mass = 0.0;
+        for (var i = 0; i < weights.Length; i++)
+        {
+            mass += weights[i] / total;
+            if (mass >= topP)
+            {
+                return i + 1;
+            }
+        }
+        return weights.Length;
     }
 
     /// <summary>Prose of at least <paramref name="tokens"/> tokens, from a fixed seed so every run sees the same prompt.</summary>

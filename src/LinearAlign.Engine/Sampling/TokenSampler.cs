@@ -13,18 +13,16 @@ public delegate void LogitsObserver(ReadOnlySpan<float> logits);
 /// <summary>
 /// One stream's sampling state: a llama.cpp sampler chain (logit bias, penalties, top-k, top-p, min-p,
 /// temperature, seeded draw) and, for aligned streams, the update and the reference code's plausibility mask
-/// applied before the chain. Owned by the inference thread; buffers are rented once per request, so a step
-/// allocates nothing.
+/// (<see cref="PrincipledNucleus"/>) applied before the chain. Owned by the inference thread; buffers are
+/// rented once per request, so a step allocates nothing.
 /// </summary>
 internal sealed unsafe class TokenSampler : IDisposable
 {
     private readonly SafeLlamaSamplerHandle _chain;
-    private readonly SafeLlamaSamplerHandle? _principledNucleus;
+    private readonly PrincipledNucleus? _principledNucleus;
     private readonly bool _chainIsArgmax;
     private readonly int _vocabularySize;
     private readonly int[]? _forbidden;
-    private readonly int[] _biasedTokens;
-    private readonly float[] _biases;
     private float[]? _aligned;
     private LlamaTokenData[]? _candidates;
 
@@ -33,8 +31,6 @@ internal sealed unsafe class TokenSampler : IDisposable
     {
         _vocabularySize = vocabularySize;
         _forbidden = Forbidden(parameters, endOfGeneration);
-        _biasedTokens = parameters.HasLogitBias ? [.. parameters.LogitBias!.Keys] : [];
-        _biases = parameters.HasLogitBias ? [.. _biasedTokens.Select(token => parameters.LogitBias![token])] : [];
         _chain = BuildChain(parameters, vocabularySize, includeTopP: !aligned);
         _chainIsArgmax = parameters.IsGreedy && !parameters.HasPenalties && !parameters.HasLogitBias;
         if (!aligned)
@@ -45,13 +41,13 @@ internal sealed unsafe class TokenSampler : IDisposable
         _candidates = ArrayPool<LlamaTokenData>.Shared.Rent(vocabularySize);
         if (parameters.TopP < 1f)
         {
+            // A plain request's top_p sees the biased logits without its forbidden tokens; so does the principled nucleus,
+            // so that a bias moves an aligned request as it moves a plain one and a ban is never what the mask keeps.
+            int[] biasedTokens = parameters.HasLogitBias ? [.. parameters.LogitBias!.Keys] : [];
+            float[] biases = [.. biasedTokens.Select(token => parameters.LogitBias![token])];
             // Greedy decoding has no temperature; the mask then comes from softmax(l_W) so that it still admits alternatives.
-            _principledNucleus = NewChain();
-            if (!parameters.IsGreedy)
-            {
-                Add(_principledNucleus, LlamaApi.SamplerInitTemperature(parameters.Temperature));
-            }
-            Add(_principledNucleus, LlamaApi.SamplerInitTopP(parameters.TopP, 1));
+            var temperature = parameters.IsGreedy ? 1f : parameters.Temperature;
+            _principledNucleus = new PrincipledNucleus(vocabularySize, temperature, parameters.TopP, biasedTokens, biases, _forbidden);
         }
     }
 
@@ -70,6 +66,9 @@ internal sealed unsafe class TokenSampler : IDisposable
 
     /// <summary>How long the last alignment update over the logits took.</summary>
     public TimeSpan LastUpdateDuration { get; private set; }
+
+    /// <summary>How long the last principled nucleus mask took; zero when top_p masks nothing.</summary>
+    public TimeSpan LastMaskDuration { get; private set; }
 
     /// <summary>Samples an aligned stream's token from the W and U logits at the given batch indices.</summary>
     public int SampleAligned(
@@ -103,9 +102,11 @@ internal sealed unsafe class TokenSampler : IDisposable
 
         fixed (LlamaTokenData* candidates = _candidates)
         {
+            var maskStarted = Stopwatch.GetTimestamp();
             var array = _principledNucleus is null
                 ? AllTokens(candidates, aligned)
-                : PrincipledNucleus(candidates, withPrinciple, aligned);
+                : PrincipledCandidates(candidates, withPrinciple, aligned);
+            LastMaskDuration = _principledNucleus is null ? TimeSpan.Zero : Stopwatch.GetElapsedTime(maskStarted);
             LlamaApi.SamplerApply(_chain, &array);
             var token = array.Data[array.Selected].Id;
             LlamaApi.SamplerAccept(_chain, token);
@@ -163,45 +164,27 @@ internal sealed unsafe class TokenSampler : IDisposable
         return new LlamaTokenDataArray { Data = candidates, Size = (nuint)_vocabularySize, Selected = -1 };
     }
 
-    private LlamaTokenDataArray PrincipledNucleus(LlamaTokenData* candidates, ReadOnlySpan<float> withPrinciple, ReadOnlySpan<float> aligned)
+    private LlamaTokenDataArray PrincipledCandidates(LlamaTokenData* candidates, ReadOnlySpan<float> withPrinciple, ReadOnlySpan<float> aligned)
     {
-        var nucleus = AllTokens(candidates, withPrinciple);
-        // A plain request's top_p sees the biased logits without its forbidden tokens; so does the principled nucleus,
-        // so that a bias moves an aligned request as it moves a plain one and a ban is never what the mask keeps.
-        for (var i = 0; i < _biasedTokens.Length; i++)
-        {
-            candidates[_biasedTokens[i]].Logit += _biases[i];
-        }
-        if (_forbidden is not null)
-        {
-            foreach (var token in _forbidden)
-            {
-                candidates[token].Logit = float.NegativeInfinity;
-            }
-        }
-        LlamaApi.SamplerApply(_principledNucleus!, &nucleus);
-
-        // top-p may hand back its own buffer; gather the kept ids into ours.
-        var kept = (int)nucleus.Size;
+        var nucleus = _principledNucleus!.Select(withPrinciple);
         var anyPlausible = false;
-        for (var i = 0; i < kept; i++)
+        for (var i = 0; i < nucleus.Length; i++)
         {
-            var id = nucleus.Data[i].Id;
-            var logit = aligned[id];
+            var logit = aligned[nucleus[i]];
             anyPlausible |= logit > float.NegativeInfinity;
-            candidates[i] = new LlamaTokenData { Id = id, Logit = logit };
+            candidates[i] = new LlamaTokenData { Id = nucleus[i], Logit = logit };
         }
         if (!anyPlausible)
         {
             // Unbiased l_W, as the aligned logits are: the chain adds the bias. Forbidden tokens carry no mass, but
             // top-p still keeps them when rounding leaves the rest just short of top_p.
-            for (var i = 0; i < kept; i++)
+            for (var i = 0; i < nucleus.Length; i++)
             {
-                var id = candidates[i].Id;
+                var id = nucleus[i];
                 candidates[i].Logit = _forbidden is not null && _forbidden.AsSpan().Contains(id) ? float.NegativeInfinity : withPrinciple[id];
             }
         }
-        return new LlamaTokenDataArray { Data = candidates, Size = (nuint)kept, Selected = -1 };
+        return new LlamaTokenDataArray { Data = candidates, Size = (nuint)nucleus.Length, Selected = -1 };
     }
 
     private static SafeLlamaSamplerHandle BuildChain(SamplingParameters p, int vocabularySize, bool includeTopP)

@@ -90,6 +90,57 @@ public sealed class TokenSamplerTests
         Assert.All(first, token => Assert.True(token is 0 or 1, $"token {token} is outside the nucleus"));
     }
 
+    /// <summary>Twenty-four steps of a 49152-token vocabulary, from peaked (spread 8) to flat (spread 1) principled distributions.</summary>
+    private static readonly Lazy<(float[] With, float[] Without)[]> PinnedSteps = new(() =>
+    {
+        var random = new Random(14);
+        return [.. Enumerable.Range(0, 24).Select(step =>
+        {
+            var withPrinciple = RandomLogits.Distinct(random, 49152, spread: 8f / (1 << (step % 4)));
+            return (withPrinciple, RandomLogits.Nearby(random, withPrinciple));
+        })];
+    });
+
+    /// <summary>What each sampler drew over <see cref="PinnedSteps"/> while llama.cpp's top-p sampler found the nucleus.</summary>
+    public static TheoryData<SamplingParameters, int[]> DrawsBeforeTheOwnTopP => new()
+    {
+        {
+            // The reference code's evaluation defaults.
+            new SamplingParameters { Temperature = 0.5f, TopP = 0.8f, Seed = 1 },
+            [6830, 30820, 15711, 13178, 49139, 38473, 30659, 26825, 37215, 31814, 25404, 4306, 34142, 40968, 19133, 46248, 31874, 28887, 9357, 47506, 27221, 39105, 33994, 14391]
+        },
+        {
+            // The first step's most probable token banned; two more moved.
+            new SamplingParameters
+            {
+                Temperature = 1f, TopP = 0.95f, Seed = 2, LogitBias = new Dictionary<int, float> { [47598] = -100f, [34142] = 2f, [27221] = -2f },
+            },
+            [6830, 13156, 13212, 39174, 22820, 7318, 14707, 13052, 37768, 31814, 31707, 39781, 34142, 14074, 45995, 42408, 37747, 28887, 9357, 35961, 27221, 39105, 50, 38851]
+        },
+        {
+            new SamplingParameters { Temperature = 0f, TopP = 0.5f },
+            [47598, 28636, 16832, 20337, 49139, 7318, 36095, 42783, 18973, 31814, 25404, 4306, 34142, 40968, 19133, 25842, 31874, 28887, 9449, 6330, 27221, 39105, 13124, 13161]
+        },
+        {
+            // Thousands of tokens in the nucleus on the flat steps.
+            new SamplingParameters { Temperature = 1.5f, TopP = 0.99f, Seed = 3 },
+            [47598, 4796, 14305, 14440, 14785, 38473, 6828, 4856, 18973, 9306, 13426, 17815, 34142, 37475, 3781, 7480, 13459, 22462, 3547, 14586, 27221, 8423, 36455, 48522]
+        },
+    };
+
+    [Theory]
+    [MemberData(nameof(DrawsBeforeTheOwnTopP))]
+    public void Seeded_aligned_sampling_draws_the_tokens_it_drew_with_llama_cpp_top_p_as_the_mask(
+        SamplingParameters parameters, int[] drawnBefore)
+    {
+        using var sampler = new TokenSampler(parameters, 49152, aligned: true);
+        var drawn = PinnedSteps.Value
+            .Select(step => sampler.SampleAligned(step.With, step.Without, 2f, AlignmentMode.Reference, observer: null))
+            .ToArray();
+
+        Assert.Equal(drawnBefore, drawn);
+    }
+
     private static List<int> Draw(SamplingParameters parameters, float[] withoutPrinciple, int count)
     {
         using var sampler = new TokenSampler(parameters, Vocabulary, aligned: true);
