@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Diagnostics.Metrics;
 using System.Globalization;
 using System.Text.Json;
 using LinearAlign.Engine.Alignment;
@@ -92,6 +93,8 @@ public static class EngineBenchmark
         var updateMicroseconds = MeasureUpdate(model.VocabularySize);
         var mask = MaskCostOver(await PrincipledRowsAsync(shared, sampledAligned), referenceSampling);
         var gaussianMask = MaskCostOver(GaussianRows(model.VocabularySize), referenceSampling);
+        var plainPrefill = await PrefilledTokensAsync(shared, chat);
+        var alignedPrefill = await PrefilledTokensAsync(shared, chat with { Principle = Principle, StepSize = 2f });
         var principleTokens = model.Tokenize(Principle).Length;
         var chatTokens = shared.Prompts.Tokenize(shared.Prompts.RenderChat(chat.Messages!)).Length;
 
@@ -120,6 +123,8 @@ public static class EngineBenchmark
             ["ttft_ms_plain"] = plainTtft,
             ["ttft_ms_aligned_shared_prefix"] = alignedTtft,
             ["ttft_ms_aligned_no_sharing"] = alignedTtftUnshared,
+            ["prefilled_tokens_plain"] = plainPrefill,
+            ["prefilled_tokens_aligned_shared_prefix"] = alignedPrefill,
             ["inference_thread_bytes_per_token_plain"] = plainAllocation,
             ["inference_thread_bytes_per_token_aligned"] = alignedAllocation,
             ["update_us_per_step"] = updateMicroseconds,
@@ -139,11 +144,12 @@ public static class EngineBenchmark
         Console.WriteLine($"| bare llama_decode step, 2 sequences (ms) | {Statistics.Spread(stepTwo, "F2")} |");
         Console.WriteLine($"| plain decode tokens/s | {Statistics.Spread(plainDecode, "F1")} |");
         Console.WriteLine($"| aligned decode tokens/s | {Statistics.Spread(alignedDecode, "F1")} |");
-        Console.WriteLine($"| aligned / plain | {ratio:F3} (target ≥ 0.95 / {stepRatio:F3} = {target:F3}) |");
+        Console.WriteLine($"| aligned / plain | {ratio:F3} (≥ 0.95 / {stepRatio:F3} = {target:F3}, R of the bare steps above; the independent R is llama-batched-bench's, in bench/peer.sh) |");
         Console.WriteLine($"| aligned tokens/s ÷ bare 2-sequence steps/s, per round | {Statistics.Spread(efficiency.Select(e => e * 100).ToList(), "F1")} % |");
         Console.WriteLine($"| TTFT plain, {chatTokens}-token chat prompt (ms) | {Statistics.Spread(plainTtft, "F0")} |");
         Console.WriteLine($"| TTFT aligned, {principleTokens}-token principle, shared prefix (ms) | {Statistics.Spread(alignedTtft, "F0")} |");
         Console.WriteLine($"| TTFT aligned, no prefix sharing (ms) | {Statistics.Spread(alignedTtftUnshared, "F0")} |");
+        Console.WriteLine($"| TTFT aligned / plain; prompt tokens prefilled, aligned / plain | {Statistics.Median(alignedTtft) / Statistics.Median(plainTtft):F3}; {alignedPrefill} / {plainPrefill} = {(double)alignedPrefill / plainPrefill:F3} |");
         Console.WriteLine($"| bytes allocated on the inference thread per generated token, plain / aligned | {plainAllocation:F1} / {alignedAllocation:F1} |");
         Console.WriteLine($"| alignment update per step (µs, vocabulary {model.VocabularySize}) | {updateMicroseconds:F1} ({updateMicroseconds / 10 / alignedStepMs:F2}% of an aligned step) |");
         Console.WriteLine($"| aligned decode tokens/s, temperature 0.5, top_p 0.8, seeded | {Statistics.Spread(sampledAlignedDecode, "F1")} |");
@@ -183,6 +189,24 @@ public static class EngineBenchmark
     /// Managed bytes the inference thread allocates per generated token: the difference between a long and a short
     /// run of the same request, so per-request costs (sampler chains, buffers, the result) cancel out.
     /// </summary>
+    /// <summary>Prompt tokens the engine decodes for <paramref name="request"/> (W and U, their shared prefix once), from its own counter.</summary>
+    private static async Task<long> PrefilledTokensAsync(InferenceEngine engine, GenerationRequest request)
+    {
+        long prefilled = 0;
+        using var listener = new MeterListener();
+        listener.InstrumentPublished = (instrument, l) =>
+        {
+            if (ReferenceEquals(instrument.Meter, engine.Metrics.Meter) && instrument.Name == "linearalign_prompt_tokens")
+            {
+                l.EnableMeasurementEvents(instrument);
+            }
+        };
+        listener.SetMeasurementEventCallback<long>((_, tokens, _, _) => Interlocked.Add(ref prefilled, tokens));
+        listener.Start();
+        await engine.Submit(request).Completion;
+        return Interlocked.Read(ref prefilled);
+    }
+
     private static async Task<double> AllocatedPerTokenAsync(InferenceEngine engine, GenerationRequest request)
     {
         async Task<long> AllocatedDuringAsync(int tokens)
