@@ -31,58 +31,14 @@ internal sealed class Admission(PendingRequest pending, long arrival)
     public bool IsAligned => pending.PromptWithout is not null;
 
     /// <summary>KV cells the streams hold or will hold once prefilled: what must stay free for this admission.</summary>
-    public int CellsCommitted
-    {
-        get
-        {
-            var cells = 0;
-            foreach (var stream in Streams)
-            {
-                cells += stream.CellsCommitted;
-            }
-            return cells;
-        }
-    }
+    public int CellsCommitted => Sum(static stream => stream.CellsCommitted);
 
-    public int CellsUsed
-    {
-        get
-        {
-            var cells = 0;
-            foreach (var stream in Streams)
-            {
-                cells += stream.CellsUsed;
-            }
-            return cells;
-        }
-    }
+    public int CellsUsed => Sum(static stream => stream.CellsUsed);
 
-    public int Sequences
-    {
-        get
-        {
-            var sequences = 0;
-            foreach (var stream in Streams)
-            {
-                sequences += stream.SequenceCount;
-            }
-            return sequences;
-        }
-    }
+    public int Sequences => Sum(static stream => stream.SequenceCount);
 
     /// <summary>Sequences that take a token in the next step: one cell each.</summary>
-    public int DecodingSequences
-    {
-        get
-        {
-            var sequences = 0;
-            foreach (var stream in Streams)
-            {
-                sequences += stream.DecodingSequences;
-            }
-            return sequences;
-        }
-    }
+    public int DecodingSequences => Sum(static stream => stream.DecodingSequences);
 
     /// <summary>
     /// Cells the admission may fill soon after it is placed, kept free beside its prompt so that it is not preempted
@@ -99,4 +55,15 @@ internal sealed class Admission(PendingRequest pending, long arrival)
     }
 
     public static int Headroom(int sequences, int tokensLeft, int perSequence) => sequences * Math.Min(perSequence, tokensLeft);
+
+    // A static lambda is cached, so summing allocates nothing on the inference thread.
+    private int Sum(Func<ActiveRequest, int> measure)
+    {
+        var total = 0;
+        foreach (var stream in Streams)
+        {
+            total += measure(stream);
+        }
+        return total;
+    }
 }
