@@ -2,6 +2,7 @@ using LinearAlign.Bench;
 using LinearAlign.Bench.Compare;
 using LinearAlign.Bench.Eval;
 using LinearAlign.Bench.Load;
+using LinearAlign.Bench.Sweep;
 using LinearAlign.Bench.Train;
 
 // Benchmarks run where nothing else computes: ggml collapses when its threads exceed the free cores.
@@ -12,6 +13,7 @@ return args.FirstOrDefault() switch
     "engine" => await EngineBenchmark.RunAsync(BenchArguments.Parse(args[1..])),
     "load" => await LoadCommand.RunAsync(BenchArguments.Parse(args[1..])),
     "compare" => await CompareCommand.RunAsync(BenchArguments.Parse(args[1..])),
+    "sweep" => await SweepCommand.RunAsync(BenchArguments.Parse(args[1..])),
     "eval" => await EvalCommand.RunAsync(BenchArguments.Parse(args[1..])),
     _ => Usage(),
 };
@@ -41,6 +43,10 @@ static int Usage()
                         [--workloads FILE|NAME,...] [--prompt-tokens 500] [--max-tokens 128] [--requests-per-client 2]
                         [--principle TEXT] [--step-size 2] [--warmup 1] [--timeout 600] [--json FILE] [--markdown FILE] [--svg FILE]
                         [--batched-bench FILE]   llama-batched-bench's output (-npl 1,2): checks plain-c1 and aligned-c1 against it
+          bench sweep   --url URL [--api-key K] [--concurrency 1,8,32] [--prompt-tokens 500] [--max-tokens 128] [--requests-per-client 2]
+                        [--principle TEXT] [--step-size 2] [--warmup 1] [--timeout 600] [--json FILE] [--markdown FILE]
+                        one server: compare's plain-cN then aligned-cN at each N, with the peak KV cells and device memory
+                        of its /metrics during each run; checks aligned / plain tokens/s at 1 (≥ 0.95) and the largest N (≥ 0.9)
           bench eval    --url URL [--api-key K] [--model ID] --sidecar FILE|--preference FILE.jsonl|--prompts FILE.jsonl
                         [--steps 0,0.5,1,2,4] [--samples 4] [--temperature 1] [--top-p 1] [--max-tokens 48] [--seed 1]
                         [--server ours|openai] [--judge-url URL [--judge-model ID] [--judge-api-key K]] [--concurrency 4]

@@ -89,7 +89,7 @@ public sealed class ComparisonReportTests
     [Fact]
     public void The_built_in_set_sweeps_plain_and_aligned_and_only_side_A_runs_aligned()
     {
-        var workloads = BuiltInWorkloads.Create(64, 16, 2, BuiltInWorkloads.Principle, 2);
+        var workloads = BuiltInWorkloads.Create(new BuiltInShape(64, 16, 2, BuiltInWorkloads.Principle, 2));
 
         Assert.Equal(
         [
@@ -107,7 +107,7 @@ public sealed class ComparisonReportTests
     [Fact]
     public void Open_ended_chats_are_sampled_without_max_tokens_on_both_sides()
     {
-        var open = BuiltInWorkloads.Create(64, 16, 2, BuiltInWorkloads.Principle, 2).Where(w => w.Name.StartsWith("chat-open", StringComparison.Ordinal)).ToList();
+        var open = BuiltInWorkloads.Create(new BuiltInShape(64, 16, 2, BuiltInWorkloads.Principle, 2)).Where(w => w.Name.StartsWith("chat-open", StringComparison.Ordinal)).ToList();
 
         Assert.Equal([4, 8], open.Select(w => w.Clients));
         Assert.All(open, w => Assert.Equal((64, null, Decoding.Sampled, false), (w.Request.PromptTokens, w.Request.MaxTokens, w.Request.Decoding, w.ASideOnly)));
@@ -116,7 +116,7 @@ public sealed class ComparisonReportTests
     [Fact]
     public void Short_chats_run_beside_open_ended_clients_plain_or_aligned()
     {
-        var workloads = BuiltInWorkloads.Create(64, 16, 2, "Be kind", 2);
+        var workloads = BuiltInWorkloads.Create(new BuiltInShape(64, 16, 2, "Be kind", 2));
         var beside = workloads.Single(w => w.Name == "short-beside-open");
         var besideAligned = workloads.Single(w => w.Name == "short-beside-aligned");
 

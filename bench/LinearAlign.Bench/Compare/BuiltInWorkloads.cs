@@ -41,37 +41,22 @@ public static class BuiltInWorkloads
     /// </summary>
     public const int BackgroundClients = 3;
 
-    public static IReadOnlyList<Workload> Create(int promptTokens, int maxTokens, int requestsPerClient, string principle, double stepSize)
+    public static IReadOnlyList<Workload> Create(BuiltInShape shape)
     {
-        var plainChat = new RequestShape { PromptTokens = promptTokens, MaxTokens = maxTokens, System = SystemMessage };
-        var openEndedChat = plainChat with { MaxTokens = null, Decoding = Decoding.Sampled };
-        Workload Plain(int clients) => new()
-        {
-            Name = $"plain-c{clients}",
-            Clients = clients,
-            Requests = clients * requestsPerClient,
-            Request = plainChat,
-            Series = "plain",
-        };
+        var openEndedChat = PlainChat(shape) with { MaxTokens = null, Decoding = Decoding.Sampled };
         // As many short chats as the 4-client sweep point sends requests, for percentiles over more than a few.
         Workload ShortChats(string name, RequestShape background) => new()
         {
             Name = name,
-            Requests = 4 * requestsPerClient,
+            Requests = 4 * shape.RequestsPerClient,
             Request = ShortChat,
             Background = new BackgroundLoad { Clients = BackgroundClients, Request = background },
         };
 
-        var workloads = new List<Workload> { Plain(1), Plain(1) with { Name = "turns-3", Turns = 3, Series = null } };
-        workloads.AddRange(Concurrency.Skip(1).Select(Plain));
-        workloads.AddRange(Concurrency.Select(clients => Plain(clients) with
-        {
-            Name = $"aligned-c{clients}",
-            Request = plainChat with { Principle = principle, StepSize = stepSize },
-            ASideOnly = true,
-            Series = "aligned",
-        }));
-        workloads.AddRange(OpenEndedConcurrency.Select(clients => Plain(clients) with
+        var workloads = new List<Workload> { Plain(shape, 1), Plain(shape, 1) with { Name = "turns-3", Turns = 3, Series = null } };
+        workloads.AddRange(Concurrency.Skip(1).Select(clients => Plain(shape, clients)));
+        workloads.AddRange(Concurrency.Select(clients => Aligned(shape, clients)));
+        workloads.AddRange(OpenEndedConcurrency.Select(clients => Plain(shape, clients) with
         {
             Name = $"chat-open-c{clients}",
             Request = openEndedChat,
@@ -80,7 +65,29 @@ public static class BuiltInWorkloads
         // Both sides run the aligned background: a server without the extension ignores the principle and decodes
         // those requests plain, which is what the short chats beside it are compared with.
         workloads.Add(ShortChats("short-beside-open", openEndedChat));
-        workloads.Add(ShortChats("short-beside-aligned", openEndedChat with { Principle = principle, StepSize = stepSize }));
+        workloads.Add(ShortChats("short-beside-aligned", openEndedChat with { Principle = shape.Principle, StepSize = shape.StepSize }));
         return workloads;
     }
+
+    /// <summary>plain-cN: N clients at once, sending N × <see cref="BuiltInShape.RequestsPerClient"/> fixed-length chats in all.</summary>
+    public static Workload Plain(BuiltInShape shape, int clients) => new()
+    {
+        Name = $"plain-c{clients}",
+        Clients = clients,
+        Requests = clients * shape.RequestsPerClient,
+        Request = PlainChat(shape),
+        Series = "plain",
+    };
+
+    /// <summary>aligned-cN: plain-cN with the principle, which only side A runs (another server would ignore it and decode plain).</summary>
+    public static Workload Aligned(BuiltInShape shape, int clients) => Plain(shape, clients) with
+    {
+        Name = $"aligned-c{clients}",
+        Request = PlainChat(shape) with { Principle = shape.Principle, StepSize = shape.StepSize },
+        ASideOnly = true,
+        Series = "aligned",
+    };
+
+    private static RequestShape PlainChat(BuiltInShape shape) =>
+        new() { PromptTokens = shape.PromptTokens, MaxTokens = shape.MaxTokens, System = SystemMessage };
 }

@@ -1,4 +1,3 @@
-using System.Globalization;
 using LinearAlign.Bench.Load;
 using LinearAlign.Bench.Plot;
 
@@ -42,7 +41,7 @@ public static class CompareCommand
                     var (name, target) = sides[side];
                     var settings = LoadCommand.SettingsOf(arguments, $"{name} {workload.Name} round {round}/{rounds}");
                     reports[side] = await LoadRunner.RunAsync(target, seeded, settings, Console.Error, CancellationToken.None);
-                    Console.WriteLine(Summary(reports[side]!));
+                    Console.WriteLine(reports[side]!.Summary());
                 }
                 results[workload.Name].Add(new RoundResult(round, string.Concat(order.Select(s => "AB"[s])), reports[0]!, reports[1]));
             }
@@ -86,7 +85,4 @@ public static class CompareCommand
         }
         return AlignedStepCheck.Create(stepCost, plain, aligned);
     }
-
-    private static string Summary(LoadReport report) => string.Create(CultureInfo.InvariantCulture,
-        $"{report.Label}: {report.AggregateTokensPerSecond:F1} tok/s, TTFT p50 {report.TtftMs?.P50:F0} ms, TPOT p50 {report.TpotMs?.P50:F1} ms, {report.Failed} failed");
 }

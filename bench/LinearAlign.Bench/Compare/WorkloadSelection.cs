@@ -21,12 +21,7 @@ public static class WorkloadSelection
             }
             return fromFile;
         }
-        var builtIn = BuiltInWorkloads.Create(
-            arguments.Int("prompt-tokens", 500),
-            arguments.Int("max-tokens", 128),
-            arguments.Int("requests-per-client", 2),
-            arguments.Optional("principle") ?? BuiltInWorkloads.Principle,
-            arguments.Double("step-size") ?? 2);
+        var builtIn = BuiltInWorkloads.Create(BuiltInShape.Of(arguments));
         if (selection == "all")
         {
             return builtIn;

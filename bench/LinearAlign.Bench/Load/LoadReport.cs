@@ -165,6 +165,10 @@ public sealed record LoadReport
         return $"{Label} — {Workload.Name}: {Workload.Describe()} ({api}); {Url}";
     }
 
+    /// <summary>What the run measured, in one line.</summary>
+    public string Summary() => string.Create(CultureInfo.InvariantCulture,
+        $"{Label}: {AggregateTokensPerSecond:F1} tok/s, TTFT p50 {TtftMs?.P50:F0} ms, TPOT p50 {TpotMs?.P50:F1} ms, {Failed} failed");
+
     /// <summary>The summary as a readable Markdown table.</summary>
     public string Table()
     {
