@@ -34,15 +34,22 @@ command -v xz >/dev/null || { echo "pack: xz is not on PATH" >&2; exit 1; }
 
 mkdir -p "$out"
 out="$(cd "$out" && pwd)"
-stage="$(mktemp -d "$out/.stage.XXXXXX")"
+stage="$(mktemp -d)"
 trap 'rm -rf "$stage"' EXIT
+
+# Published from a copy of the working tree (its tracked and unignored files), so that the restore for linux-x64 and
+# the Release build touch none of the checkout's obj/ and bin/ folders, which `dotnet test` may be using meanwhile.
+source="$stage/source"
+mkdir -p "$source"
+git -C "$repo" ls-files -z --cached --others --exclude-standard \
+  | tar -C "$repo" --null --ignore-failed-read -T - -cf - 2>/dev/null | tar -C "$source" -xf -
 
 # Trimming only the framework's assemblies (TrimMode=partial) leaves this project's code, which serialises with
 # reflection, whole; JsonSerializerIsReflectionEnabledByDefault keeps that reflection on, as trimmed apps turn it off.
 publish() {
   local project="$1" destination="$2"
   echo "pack: publishing $project ($backend)" >&2
-  dotnet publish "$repo/$project" -c Release -r linux-x64 --self-contained --nologo -v quiet \
+  dotnet publish "$source/$project" -c Release -r linux-x64 --self-contained --nologo -v quiet \
     -p:LlamaNativeBackend="$backend" -p:PublishTrimmed=true -p:TrimMode=partial \
     -p:JsonSerializerIsReflectionEnabledByDefault=true -p:SuppressTrimAnalysisWarnings=true -p:TreatWarningsAsErrors=false \
     -p:DebugType=none -o "$destination" >"$stage/publish.log" 2>&1 || { tail -n 30 "$stage/publish.log" >&2; exit 1; }
@@ -53,7 +60,7 @@ rm -rf "$stage/linearalign/bench/native"
 ln -s ../server/native "$stage/linearalign/bench/native"
 
 if [ "$backend" = cuda ]; then
-  python3 "$repo/bench/gpu/keep-arch.py" "$stage/linearalign/server/native/cuda/libggml-cuda.so" "$arch" --ptx-isa "$ptx_isa"
+  python3 "$source/bench/gpu/keep-arch.py" "$stage/linearalign/server/native/cuda/libggml-cuda.so" "$arch" --ptx-isa "$ptx_isa"
 fi
 
 # The forge's vocabulary files: filled once from npm node-llama-cpp (bench forge does this on first use).

@@ -253,7 +253,7 @@ json_string() { printf '"%s"' "$(printf '%s' "$1" | sed 's/\\/\\\\/g; s/"/\\"/g'
   echo "  \"quick\": $quick,"
   echo "  \"model\": $(json_string "$preset $type"),"
   echo "  \"device\": $(json_string "${device_line#*: }"),"
-  echo "  \"check\": { \"cpu\": $(json_string "$cpu_reply"), \"$backend\": $(json_string "$backend_reply"), \"same\": $([ "$check" = same ] && echo true || echo false) },"
+  echo "  \"check\": { \"verdict\": $(json_string "$check"), \"cpu_reply\": $(json_string "$cpu_reply"), \"backend_reply\": $(json_string "$backend_reply") },"
   echo "  \"sweep\": $(cat "$out/sweep.json" 2>/dev/null || echo null),"
   echo "  \"seconds\": $((SECONDS - started))"
   echo "}"
