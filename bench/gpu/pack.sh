@@ -7,7 +7,7 @@
 #   vocab/   the vocabulary files and chat templates the forge copies into a model.
 # libggml-cuda.so is 159 MB and already compressed inside (124 MB with zstd -19): it holds PTX for compute_75, 80 and
 # 90 and machine code for sm_86, 89, 120 and 121, but none for the H200's sm_90. So only its compute_90 PTX is kept
-# (keep-arch.py), which the driver compiles for the GPU at first use (cached in ~/.nv/ComputeCache); the library then
+# (cuda-fatbin.py), which the driver compiles for the GPU at first use (cached in ~/.nv/ComputeCache); the library then
 # packs to about 21 MB. That PTX declares ISA 9.1 (CUDA 13.1), which a CUDA 13.0 driver refuses, so it is relabelled
 # --ptx-isa (default 9.0, CUDA 13.0's, as on the H200 machine's driver 580).
 #
@@ -60,7 +60,7 @@ rm -rf "$stage/linearalign/bench/native"
 ln -s ../server/native "$stage/linearalign/bench/native"
 
 if [ "$backend" = cuda ]; then
-  python3 "$source/bench/gpu/keep-arch.py" "$stage/linearalign/server/native/cuda/libggml-cuda.so" "$arch" --ptx-isa "$ptx_isa"
+  python3 "$source/bench/gpu/cuda-fatbin.py" "$stage/linearalign/server/native/cuda/libggml-cuda.so" --keep-arch "$arch" --ptx-isa "$ptx_isa"
 fi
 
 # The forge's vocabulary files: filled once from npm node-llama-cpp (bench forge does this on first use).
