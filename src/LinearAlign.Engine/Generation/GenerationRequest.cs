@@ -30,6 +30,14 @@ public sealed record GenerationRequest
 
     public IReadOnlyList<string> Stop { get; init; } = [];
 
+    /// <summary>
+    /// Null = no log-probabilities; else each generated token's (<see cref="TokenLogprob"/>) with this many of the most
+    /// likely tokens at its step, 0 to <see cref="MaxTopLogprobs"/>.
+    /// </summary>
+    public int? TopLogprobs { get; init; }
+
+    public const int MaxTopLogprobs = 20;
+
     public bool IsAligned => !string.IsNullOrEmpty(Principle);
 
     /// <summary>Sees the logits every token of this request is sampled from; for tests and diagnostics.</summary>

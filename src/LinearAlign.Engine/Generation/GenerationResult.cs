@@ -26,7 +26,9 @@ public readonly record struct GenerationUsage(int PromptTokens, int CompletionTo
 /// <summary>The alignment a request actually got.</summary>
 public sealed record AppliedAlignment(float StepSize, AlignmentMode Mode, int PrincipleTokens, int SharedPrefixTokens);
 
-public sealed record GenerationResult(string Text, FinishReason FinishReason, GenerationUsage Usage, AppliedAlignment? Alignment);
+/// <param name="Logprobs">Each token of <paramref name="Text"/>, where the request asked for log-probabilities.</param>
+public sealed record GenerationResult(
+    string Text, FinishReason FinishReason, GenerationUsage Usage, AppliedAlignment? Alignment, IReadOnlyList<TokenLogprob>? Logprobs = null);
 
-/// <summary>New text since the previous delta, and how many tokens produced it.</summary>
-public readonly record struct GenerationDelta(string Text, int Tokens);
+/// <summary>New text since the previous delta, how many tokens produced it, and those tokens' log-probabilities where asked for.</summary>
+public readonly record struct GenerationDelta(string Text, int Tokens, IReadOnlyList<TokenLogprob>? Logprobs = null);

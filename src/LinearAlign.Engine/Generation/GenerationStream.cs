@@ -26,11 +26,16 @@ public sealed class GenerationStream
     private int _readChars;
     private int _readTokens;
     private int _cachedPromptTokens;
+    private readonly TokenLogprobBuffer? _logprobs;
+    private List<TokenLogprob>? _finalLogprobs;
+    private int _readLogprobs;
 
-    internal GenerationStream(int promptTokens, AppliedAlignment? alignment)
+    /// <param name="withLogprobs">Whether the request asked for log-probabilities, which then come with each delta and the result.</param>
+    internal GenerationStream(int promptTokens, AppliedAlignment? alignment, bool withLogprobs = false)
     {
         PromptTokens = promptTokens;
         Alignment = alignment;
+        _logprobs = withLogprobs ? new TokenLogprobBuffer() : null;
         Completion = _finished.Task.ContinueWith(
             finished => Result(finished.GetAwaiter().GetResult()),
             CancellationToken.None,
@@ -92,6 +97,16 @@ public sealed class GenerationStream
         _signal.Writer.TryWrite(true);
     }
 
+    /// <summary>Records the log-probabilities of the token just sampled, before its text is added.</summary>
+    /// <param name="textOffset">Where the token's text starts in this stream's text, held-back text included.</param>
+    internal void AddLogprobs(int textOffset, int token, Sampling.TokenSampler sampler, TokenPiece piece)
+    {
+        lock (_gate)
+        {
+            _logprobs!.Add(textOffset, token, sampler, piece);
+        }
+    }
+
     internal void Complete(FinishReason reason)
     {
         _finished.TrySetResult(reason);
@@ -112,7 +127,14 @@ public sealed class GenerationStream
             _finalText = new string(_text, 0, _length);
             TextPool.Return(_text);
             _text = [];
-            return new GenerationResult(_finalText, reason, new GenerationUsage(PromptTokens, _tokens, CachedPromptTokens), Alignment);
+            if (_logprobs is not null)
+            {
+                // A stop string's text is not the stream's: the tokens that brought it go with it.
+                _finalLogprobs = _logprobs.Read(0, _finalText.Length);
+                _logprobs.Release();
+            }
+            return new GenerationResult(
+                _finalText, reason, new GenerationUsage(PromptTokens, _tokens, CachedPromptTokens), Alignment, _finalLogprobs);
         }
     }
 
@@ -129,10 +151,22 @@ public sealed class GenerationStream
             var text = _finalText is null
                 ? new string(_text, _readChars, length - _readChars)
                 : _finalText[_readChars..];
-            delta = new GenerationDelta(text, _tokens - _readTokens);
+            delta = new GenerationDelta(text, _tokens - _readTokens, TakeLogprobs(length));
             _readChars = length;
             _readTokens = _tokens;
             return true;
         }
+    }
+
+    /// <summary>The log-probabilities of the tokens whose text starts within the first <paramref name="length"/> chars, not yet read.</summary>
+    private List<TokenLogprob>? TakeLogprobs(int length)
+    {
+        if (_logprobs is null)
+        {
+            return null;
+        }
+        var taken = _finalLogprobs is not null ? _finalLogprobs[_readLogprobs..] : _logprobs.Read(_readLogprobs, length);
+        _readLogprobs += taken.Count;
+        return taken;
     }
 }

@@ -27,9 +27,11 @@ internal sealed unsafe class TokenSampler : IDisposable
     private LlamaTokenData[]? _candidates;
 
     /// <param name="endOfGeneration">The model's end-of-generation tokens, never picked when the parameters ignore them.</param>
-    public TokenSampler(SamplingParameters parameters, int vocabularySize, bool aligned, int[]? endOfGeneration = null)
+    /// <param name="topLogprobs">Null: no log-probabilities; else each step's, with this many of the most likely tokens.</param>
+    public TokenSampler(SamplingParameters parameters, int vocabularySize, bool aligned, int[]? endOfGeneration = null, int? topLogprobs = null)
     {
         _vocabularySize = vocabularySize;
+        Logprobs = topLogprobs is { } top ? new LogprobCalculator(vocabularySize, top) : null;
         _forbidden = Forbidden(parameters, endOfGeneration);
         _chain = BuildChain(parameters, vocabularySize, includeTopP: !aligned);
         _chainIsArgmax = parameters.IsGreedy && !parameters.HasPenalties && !parameters.HasLogitBias;
@@ -51,17 +53,40 @@ internal sealed unsafe class TokenSampler : IDisposable
         }
     }
 
+    /// <summary>The last step's log-probabilities, where the request asked for them.</summary>
+    public LogprobCalculator? Logprobs { get; }
+
+    /// <summary>The last token's log-probability in <see cref="Logprobs"/>' distribution.</summary>
+    public float LastLogprob { get; private set; }
+
+    /// <summary>For an aligned stream asking for log-probabilities, the last token's under W alone and U alone.</summary>
+    public Generation.PrincipleLogprobs? LastPrincipleLogprobs { get; private set; }
+
+    /// <summary>How long the last step's log-probabilities took; zero when not asked for.</summary>
+    public TimeSpan LastLogprobDuration { get; private set; }
+
     /// <summary>Samples a plain stream's token from the logits at batch index <paramref name="index"/>.</summary>
     public int SamplePlain(SafeLlamaContextHandle context, int index, LogitsObserver? observer)
     {
-        if (_forbidden is not null || observer is not null)
+        if (_forbidden is null && observer is null && Logprobs is null)
         {
-            // The context's logits row is this stream's alone until the next decode, so it is masked in place.
-            var logits = new Span<float>(LlamaApi.GetLogitsIth(context, index), _vocabularySize);
-            Forbid(logits);
-            observer?.Invoke(logits);
+            return LlamaApi.SamplerSample(_chain, context, index);
         }
-        return LlamaApi.SamplerSample(_chain, context, index);
+        // The context's logits row is this stream's alone until the next decode, so it is masked in place.
+        var logits = new Span<float>(LlamaApi.GetLogitsIth(context, index), _vocabularySize);
+        Forbid(logits);
+        observer?.Invoke(logits);
+        var token = LlamaApi.SamplerSample(_chain, context, index);
+        if (Logprobs is not null)
+        {
+            // The model's own distribution, as llama-server reports it by default: the chain's bias, penalties,
+            // temperature and truncation are how a token is drawn, not what the model said.
+            var started = Stopwatch.GetTimestamp();
+            Logprobs.Over(logits);
+            LastLogprob = Logprobs.Logprob(logits, token);
+            LastLogprobDuration = Stopwatch.GetElapsedTime(started);
+        }
+        return token;
     }
 
     /// <summary>How long the last alignment update over the logits took.</summary>
@@ -97,7 +122,9 @@ internal sealed unsafe class TokenSampler : IDisposable
 
         if (_principledNucleus is null && _chainIsArgmax)
         {
-            return TensorPrimitives.IndexOfMax(aligned);
+            var argmax = TensorPrimitives.IndexOfMax(aligned);
+            RecordAligned(aligned, withPrinciple, withoutPrinciple, argmax, preparedOverCandidates: false, TimeSpan.Zero);
+            return argmax;
         }
 
         fixed (LlamaTokenData* candidates = _candidates)
@@ -107,11 +134,40 @@ internal sealed unsafe class TokenSampler : IDisposable
                 ? AllTokens(candidates, aligned)
                 : PrincipledCandidates(candidates, withPrinciple, aligned);
             LastMaskDuration = _principledNucleus is null ? TimeSpan.Zero : Stopwatch.GetElapsedTime(maskStarted);
+            var logprobsStarted = Stopwatch.GetTimestamp();
+            // Over what the chain is about to draw from (the nucleus, or its fallback), before the chain reorders it.
+            var overCandidates = Logprobs is not null && _principledNucleus is not null;
+            if (overCandidates)
+            {
+                Logprobs!.Over(candidates, (int)array.Size);
+            }
+            var logprobsTime = Stopwatch.GetElapsedTime(logprobsStarted);
             LlamaApi.SamplerApply(_chain, &array);
             var token = array.Data[array.Selected].Id;
             LlamaApi.SamplerAccept(_chain, token);
+            RecordAligned(aligned, withPrinciple, withoutPrinciple, token, overCandidates, logprobsTime);
             return token;
         }
+    }
+
+    /// <summary>The chosen token's log-probabilities: in the distribution drawn from (prepared over the candidates, or here over the whole aligned row), under W and under U.</summary>
+    private void RecordAligned(
+        ReadOnlySpan<float> aligned, ReadOnlySpan<float> withPrinciple, ReadOnlySpan<float> withoutPrinciple, int token,
+        bool preparedOverCandidates, TimeSpan timeSoFar)
+    {
+        if (Logprobs is null)
+        {
+            return;
+        }
+        var started = Stopwatch.GetTimestamp();
+        if (!preparedOverCandidates)
+        {
+            Logprobs.Over(aligned);
+        }
+        LastLogprob = Logprobs.Logprob(aligned, token);
+        LastPrincipleLogprobs = new Generation.PrincipleLogprobs(
+            Logprobs.LogSoftmaxAt(withPrinciple, token, _forbidden), Logprobs.LogSoftmaxAt(withoutPrinciple, token, _forbidden));
+        LastLogprobDuration = Stopwatch.GetElapsedTime(started) + timeSoFar;
     }
 
     private void Forbid(Span<float> logits)
@@ -142,6 +198,7 @@ internal sealed unsafe class TokenSampler : IDisposable
     public void Dispose()
     {
         _chain.Dispose();
+        Logprobs?.Dispose();
         _principledNucleus?.Dispose();
         if (_aligned is not null)
         {

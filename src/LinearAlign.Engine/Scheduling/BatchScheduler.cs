@@ -39,6 +39,8 @@ internal sealed class BatchScheduler(
     private readonly Stack<int> _freeSequences = new(Enumerable.Range(0, options.MaxSequences).Reverse());
     private readonly PromptCache _cache = new(LlamaApi.GetMemory(context));
     private readonly byte[] _pieceBuffer = new byte[256];
+    // Made once: a method group converted at each call would allocate a delegate per token.
+    private TokenPiece? _piece;
     private long _arrivals;
 
     /// <summary>Sequence ids held by running requests.</summary>
@@ -553,6 +555,10 @@ internal sealed class BatchScheduler(
         }
 
         request.Generated++;
+        if (request.Sampler.Logprobs is not null)
+        {
+            request.Output.AddLogprobs(request.Text.DecodedChars, token, request.Sampler, _piece ??= Piece);
+        }
         if (request.Text.Add(Piece(token), request.Output))
         {
             Finish(request, FinishReason.Stop);

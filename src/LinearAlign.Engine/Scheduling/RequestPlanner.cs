@@ -42,6 +42,10 @@ internal sealed class RequestPlanner(
             throw EngineException.Invalid("max_tokens", "'max_tokens' must be at least 1.");
         }
         request.Sampling.Validate(model.VocabularySize);
+        if (request.TopLogprobs is < 0 or > GenerationRequest.MaxTopLogprobs)
+        {
+            throw EngineException.Invalid("top_logprobs", $"'top_logprobs' must be between 0 and {GenerationRequest.MaxTopLogprobs}.");
+        }
         var stepSize = request.StepSize ?? alignmentOptions.DefaultStepSize;
         if (request.IsAligned && !(float.IsFinite(stepSize) && stepSize >= alignmentOptions.MinStepSize && stepSize <= alignmentOptions.MaxStepSize))
         {
@@ -78,8 +82,11 @@ internal sealed class RequestPlanner(
         var alignment = promptWithout is null
             ? null
             : new AppliedAlignment(stepSize, mode, promptWith.Length - promptWithout.Length, sharedPrefix);
+        var withLogprobs = request.TopLogprobs is not null;
         var comparison = compare
-            ? new ComparisonOutputs(new GenerationStream(promptWith.Length, alignment: null), new GenerationStream(promptWithout!.Length, alignment: null))
+            ? new ComparisonOutputs(
+                new GenerationStream(promptWith.Length, alignment: null, withLogprobs),
+                new GenerationStream(promptWithout!.Length, alignment: null, withLogprobs))
             : null;
         return new PendingRequest(
             request,
@@ -90,7 +97,7 @@ internal sealed class RequestPlanner(
             mode,
             maxNewTokens,
             promptCells,
-            new GenerationStream(promptWith.Length, alignment),
+            new GenerationStream(promptWith.Length, alignment, withLogprobs),
             cancellationToken,
             SubmittedAt: System.Diagnostics.Stopwatch.GetTimestamp(),
             comparison);

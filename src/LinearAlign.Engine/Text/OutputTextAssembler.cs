@@ -18,11 +18,16 @@ internal sealed class OutputTextAssembler : IDisposable
 
     public OutputTextAssembler(StopStringMatcher stops) => _stops = stops;
 
+    /// <summary>The chars decoded so far, emitted or held back: where the next token's text starts.</summary>
+    public int DecodedChars { get; private set; }
+
     /// <summary>Adds one token's bytes; returns true when a stop string completed (the text before it has been emitted).</summary>
     public bool Add(ReadOnlySpan<byte> tokenBytes, GenerationStream output)
     {
         EnsureRoom(_decoder.GetCharCount(tokenBytes, flush: false));
-        _pendingLength += _decoder.GetChars(tokenBytes, _pending.AsSpan(_pendingLength), flush: false);
+        var decoded = _decoder.GetChars(tokenBytes, _pending.AsSpan(_pendingLength), flush: false);
+        _pendingLength += decoded;
+        DecodedChars += decoded;
         var pending = _pending.AsSpan(0, _pendingLength);
 
         var stopAt = _stops.IndexOfStop(pending);

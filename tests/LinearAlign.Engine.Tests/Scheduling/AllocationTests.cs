@@ -15,16 +15,19 @@ public sealed class AllocationTests(EngineFixture fixture)
     }
 
     [Theory]
-    [InlineData(null, 1f)]
-    [InlineData(null, 0f)]
-    [InlineData("Be kind", 1f)]
-    [InlineData("Be kind", 0f)]
-    public async Task A_longer_generation_allocates_no_more_on_the_inference_thread(string? principle, float temperature)
+    [InlineData(null, 1f, null)]
+    [InlineData(null, 0f, null)]
+    [InlineData("Be kind", 1f, null)]
+    [InlineData("Be kind", 0f, null)]
+    [InlineData(null, 1f, 5)]
+    [InlineData("Be kind", 1f, 5)]
+    public async Task A_longer_generation_allocates_no_more_on_the_inference_thread(string? principle, float temperature, int? topLogprobs)
     {
         var request = new GenerationRequest
         {
             Prompt = "What is the answer to the question",
             Principle = principle,
+            TopLogprobs = topLogprobs,
             Sampling = new() { Temperature = temperature, TopP = 0.9f, Seed = 3, LogitBias = Requests.NoEndOfGeneration },
             Stop = ["never appears"],
         };
