@@ -91,7 +91,9 @@ public static class EngineBenchmark
         var plainAllocation = await AllocatedPerTokenAsync(shared, decodePrompt);
         var alignedAllocation = await AllocatedPerTokenAsync(shared, decodePrompt with { Principle = Principle, StepSize = 2f });
         var updateMicroseconds = MeasureUpdate(model.VocabularySize);
-        var mask = MaskCostOver(await PrincipledRowsAsync(shared, sampledAligned), referenceSampling);
+        var principledRows = await PrincipledRowsAsync(shared, sampledAligned);
+        var mask = MaskCostOver(principledRows, referenceSampling);
+        var logprobs = LogprobCostOver(principledRows);
         var gaussianMask = MaskCostOver(GaussianRows(model.VocabularySize), referenceSampling);
         var plainPrefill = await PrefilledTokensAsync(shared, chat);
         var alignedPrefill = await PrefilledTokensAsync(shared, chat with { Principle = Principle, StepSize = 2f });
@@ -102,6 +104,7 @@ public static class EngineBenchmark
         var ratio = Statistics.Median(alignedDecode) / Statistics.Median(plainDecode);
         var target = 0.95 / stepRatio;
         var alignedStepMs = 1000 / Statistics.Median(alignedDecode);
+        var plainStepMs = 1000 / Statistics.Median(plainDecode);
         var sampledAlignedStepMs = 1000 / Statistics.Median(sampledAlignedDecode);
         var report = new Dictionary<string, object>
         {
@@ -135,6 +138,10 @@ public static class EngineBenchmark
             ["mask_share_of_sampled_aligned_step"] = mask.MedianMicroseconds / 1000 / sampledAlignedStepMs,
             ["mask_us_per_step_gaussian_logits"] = gaussianMask.MedianMicroseconds,
             ["mask_nucleus_tokens_median_gaussian_logits"] = gaussianMask.MedianNucleusTokens,
+            ["logprobs_top_5_us_per_step_plain"] = logprobs.PlainMicroseconds,
+            ["logprobs_top_5_us_per_step_aligned"] = logprobs.AlignedMicroseconds,
+            ["logprobs_top_5_share_of_plain_step"] = logprobs.PlainMicroseconds / 1000 / plainStepMs,
+            ["logprobs_top_5_share_of_aligned_step"] = logprobs.AlignedMicroseconds / 1000 / alignedStepMs,
         };
 
         Console.WriteLine();
@@ -158,6 +165,9 @@ public static class EngineBenchmark
             $"on Gaussian logits of standard deviation 2, {gaussianMask.MedianNucleusTokens:F0} tokens) | " +
             $"{mask.MedianMicroseconds:F1} ({mask.MedianMicroseconds / 10 / sampledAlignedStepMs:F2}% of such an aligned step); " +
             $"Gaussian {gaussianMask.MedianMicroseconds:F1} ({gaussianMask.MedianMicroseconds / 10 / sampledAlignedStepMs:F2}%) |");
+        Console.WriteLine(
+            $"| logprobs with top_logprobs 5 per step, plain / aligned (µs) | {logprobs.PlainMicroseconds:F1} ({logprobs.PlainMicroseconds / 10 / plainStepMs:F2}% of a plain step) / " +
+            $"{logprobs.AlignedMicroseconds:F1} ({logprobs.AlignedMicroseconds / 10 / alignedStepMs:F2}% of an aligned step) |");
 
         if (arguments.Optional("json") is { } json)
         {
@@ -242,6 +252,40 @@ public static class EngineBenchmark
     }
 
     private sealed record MaskCost(double MedianMicroseconds, double MedianNucleusTokens);
+
+    private sealed record LogprobCost(double PlainMicroseconds, double AlignedMicroseconds);
+
+    /// <summary>
+    /// What asking for logprobs with 5 alternatives adds to a step, over real logits rows: for a plain stream its
+    /// distribution and top tokens; for an aligned one those of the aligned row and the token under W and U. Greedy,
+    /// so no nucleus narrows the distribution: the most it costs.
+    /// </summary>
+    private static LogprobCost LogprobCostOver(IReadOnlyList<float[]> rows)
+    {
+        using var sampler = new TokenSampler(new SamplingParameters { Temperature = 0f }, rows[0].Length, aligned: true, topLogprobs: 5);
+        var calculator = sampler.Logprobs!;
+        var plain = new List<double>();
+        var aligned = new List<double>();
+        const int timedPasses = 4;
+        // The first pass only warms up.
+        for (var pass = 0; pass <= timedPasses; pass++)
+        {
+            for (var i = 0; i < rows.Count; i++)
+            {
+                var started = Stopwatch.GetTimestamp();
+                calculator.Over(rows[i]);
+                calculator.Logprob(rows[i], 0);
+                var plainTime = Stopwatch.GetElapsedTime(started);
+                sampler.SampleAligned(rows[i], rows[(i + 1) % rows.Count], 2f, AlignmentMode.Reference, observer: null);
+                if (pass > 0)
+                {
+                    plain.Add(plainTime.TotalMicroseconds);
+                    aligned.Add(sampler.LastLogprobDuration.TotalMicroseconds);
+                }
+            }
+        }
+        return new LogprobCost(Statistics.Median(plain), Statistics.Median(aligned));
+    }
 
     /// <summary>
     /// The l_W rows of <paramref name="request"/>, captured in one run: at step size 0 the aligned logits the observer
