@@ -142,7 +142,6 @@ public sealed class ChatCompletionTests(ServerFixture server)
     [InlineData("""{"messages":[{"role":"user","content":"Hi"}],"n":17}""", "n")]
     [InlineData("""{"messages":[{"role":"user","content":"Hi"}],"stop":["a","b","c","d","e"]}""", "stop")]
     [InlineData("""{"messages":[{"role":"user","content":"Hi"}],"stream_options":{"include_usage":true}}""", "stream_options")]
-    [InlineData("""{"messages":[{"role":"user","content":"Hi"}],"logprobs":true}""", "logprobs")]
     [InlineData("""{"messages":[{"role":"user","content":"Hi"}],"tools":[{"type":"function","function":{"name":"f"}}]}""", "tools")]
     [InlineData("""{"messages":[{"role":"user","content":"Hi"}],"response_format":{"type":"json_object"}}""", "response_format")]
     [InlineData("""{"messages":[{"role":"user","content":"Hi"}],"presence_penalty":3}""", "presence_penalty")]

@@ -175,6 +175,9 @@ public sealed class HostileBodies
             new("response_format", JsonType.Any, () => Pick(
                 """{"type":"json_object"}""", """{"type":"json_schema","json_schema":{"name":"x","schema":{}}}""", "{}",
                 """{"type":5}""", """{"type":null}""", """{"type":"TEXT"}""", """{"type":["text"]}""")),
+            new("logprobs", JsonType.Boolean),
+            // The valid bodies never set logprobs, so any count is refused, out of range or not.
+            new("top_logprobs", JsonType.Integer, () => Pick("0", "5", IntegerOutside(0, 20))),
             .. GenerationFields(),
         ],
         Completions =>
@@ -184,6 +187,7 @@ public sealed class HostileBodies
             new("suffix", JsonType.String, () => Pick("\"x\"", "\"\"", "\" \"")),
             // The valid bodies ask for n = 1 or 2, never for best_of, so any of these differs from n.
             new("best_of", JsonType.Integer, () => Pick("0", "3", "-1", "17", "2147483647")),
+            new("logprobs", JsonType.Integer, () => IntegerOutside(0, 5)),
             .. GenerationFields(),
         ],
         Tokenize =>
@@ -224,7 +228,6 @@ public sealed class HostileBodies
         new("extra_body", JsonType.Object, () => Pick(
             """{"principle":5}""", """{"step_size":"big"}""", """{"alignment_mode":"sideways"}""", """{"principle":"Be kind","step_size":1e9}""",
             """{"principle":["Be kind"]}""", """{"step_size":null,"alignment_mode":1}""")),
-        new("logprobs", JsonType.Any, () => Pick("true", "1", "0", "\"false\"", "\"\"", "{}", "[]", "[false]")),
     ];
 
     /// <summary>A cheap valid body, varied in the ways that change the server's path through it (streaming, alignment, n, content parts).</summary>

@@ -148,6 +148,26 @@ public sealed class ServedModelTests(ServerFixture server)
     }
 
     [Fact]
+    public async Task The_openapi_document_describes_the_logprobs_fields_of_requests_and_responses()
+    {
+        var document = await server.Client.GetFromJsonAsync<JsonElement>("/openapi/v1.json");
+
+        var schemas = document.GetProperty("components").GetProperty("schemas");
+        foreach (var (path, fields) in new[] { ("/v1/chat/completions", new[] { "logprobs", "top_logprobs" }), ("/v1/completions", ["logprobs"]) })
+        {
+            var properties = document.GetProperty("paths").GetProperty(path).GetProperty("post").GetProperty("requestBody")
+                .GetProperty("content").GetProperty("application/json").GetProperty("schema").GetProperty("properties");
+            Assert.All(fields, field => Assert.False(string.IsNullOrWhiteSpace(properties.GetProperty(field).GetProperty("description").GetString()), $"{path} {field}"));
+        }
+        Assert.Equal(
+            ["token", "logprob", "bytes", "top_logprobs", "linear_alignment"],
+            schemas.GetProperty("ChatTokenLogprob").GetProperty("properties").EnumerateObject().Select(p => p.Name));
+        Assert.Equal(
+            ["tokens", "token_logprobs", "top_logprobs", "text_offset", "linear_alignment"],
+            schemas.GetProperty("CompletionLogprobs").GetProperty("properties").EnumerateObject().Select(p => p.Name));
+    }
+
+    [Fact]
     public async Task The_openapi_document_describes_the_principles_in_model_meta()
     {
         var document = await server.Client.GetFromJsonAsync<JsonElement>("/openapi/v1.json");

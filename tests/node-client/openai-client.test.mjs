@@ -86,6 +86,27 @@ test('a plain text completion needs no extension and echoes no alignment', async
   assert.equal(completion.linear_alignment, undefined);
 });
 
+test('logprobs come back in the shapes the client types: chat content entries and the legacy arrays', async () => {
+  const chat = await client.chat.completions.create({ ...alignedChat, logprobs: true, top_logprobs: 3 });
+  const legacy = await client.completions.create({ ...greedyText, prompt: 'The capital of France is', logprobs: 2 });
+
+  const [choice] = chat.choices;
+  assert.equal(choice.logprobs.refusal, null);
+  assert.equal(choice.logprobs.content.map(entry => entry.token).join(''), choice.message.content);
+  for (const entry of choice.logprobs.content) {
+    assert.ok(entry.logprob <= 0, `logprob ${entry.logprob}`);
+    assert.equal(Buffer.from(entry.bytes).toString('utf8'), entry.token);
+    assert.deepEqual(entry.top_logprobs[0], { token: entry.token, logprob: entry.logprob, bytes: entry.bytes });
+    assert.equal(entry.top_logprobs.length, 3);
+    assert.ok(entry.linear_alignment.logprob_with_principle <= 0 && entry.linear_alignment.logprob_without_principle <= 0);
+  }
+  const { tokens, token_logprobs, top_logprobs, text_offset } = legacy.choices[0].logprobs;
+  assert.equal(tokens.join(''), legacy.choices[0].text);
+  assert.equal(token_logprobs.length, tokens.length);
+  assert.ok(top_logprobs.every(alternatives => Object.keys(alternatives).length === 2));
+  assert.deepEqual(text_offset, tokens.map((_, i) => tokens.slice(0, i).join('').length));
+});
+
 test('the model list holds the served model', async () => {
   const models = [];
   for await (const card of client.models.list()) {

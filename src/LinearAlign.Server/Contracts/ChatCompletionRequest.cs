@@ -14,6 +14,12 @@ public sealed record ChatCompletionRequest : GenerationBody
 
     [Description("Only {\"type\":\"text\"} is supported.")]
     public JsonElement? ResponseFormat { get; init; }
+
+    [Description("Return each generated token's log-probability in choices[i].logprobs.content (streamed: in each chunk's logprobs, for the tokens of its delta). Plain requests report the model's log-softmax before logit bias, penalties, temperature and truncation; aligned requests the aligned distribution renormalised over the principled nucleus the token was drawn from, and each entry adds linear_alignment with the token's log-probability with and without the principle. Default false.")]
+    public bool? Logprobs { get; init; }
+
+    [Description("With logprobs: true, how many of the most likely tokens to list at each position, 0 to 20 (fewer where fewer have any probability). Default 0.")]
+    public int? TopLogprobs { get; init; }
 }
 
 public sealed record ChatMessageBody

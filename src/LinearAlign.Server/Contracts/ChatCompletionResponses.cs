@@ -15,7 +15,7 @@ public sealed record ChatCompletionResponse(
 public sealed record ChatCompletionChoice(
     int Index,
     AssistantMessage Message,
-    [property: JsonIgnore(Condition = JsonIgnoreCondition.Never)] object? Logprobs,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.Never)] ChatChoiceLogprobs? Logprobs,
     string FinishReason);
 
 public sealed record AssistantMessage(
@@ -37,7 +37,7 @@ public sealed record ChatCompletionChunk(
 public sealed record ChatCompletionChunkChoice(
     int Index,
     ChatDelta Delta,
-    [property: JsonIgnore(Condition = JsonIgnoreCondition.Never)] object? Logprobs,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.Never)] ChatChoiceLogprobs? Logprobs,
     [property: JsonIgnore(Condition = JsonIgnoreCondition.Never)] string? FinishReason);
 
 /// <summary>The new part of the assistant message; empty in the chunk that carries the finish reason.</summary>

@@ -18,4 +18,7 @@ public sealed record CompletionRequest : GenerationBody
 
     [Description("Not supported beyond best_of = n.")]
     public int? BestOf { get; init; }
+
+    [Description("Return each generated token's log-probability and the logprobs (0 to 5) most likely tokens at its position, in choices[i].logprobs (tokens, token_logprobs, top_logprobs, text_offset; streamed: per chunk). Which distribution, and the linear_alignment extension of aligned requests, as for chat's logprobs. Absent or null = none.")]
+    public int? Logprobs { get; init; }
 }

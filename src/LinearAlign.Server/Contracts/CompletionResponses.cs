@@ -15,7 +15,7 @@ public sealed record CompletionResponse(
 public sealed record CompletionChoice(
     int Index,
     string Text,
-    [property: JsonIgnore(Condition = JsonIgnoreCondition.Never)] object? Logprobs,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.Never)] CompletionLogprobs? Logprobs,
     string FinishReason);
 
 /// <summary>One server-sent event of a streamed completion: new text of one choice, its finish reason, or the usage.</summary>
@@ -32,5 +32,5 @@ public sealed record CompletionChunk(
 public sealed record CompletionChunkChoice(
     int Index,
     string Text,
-    [property: JsonIgnore(Condition = JsonIgnoreCondition.Never)] object? Logprobs,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.Never)] CompletionLogprobs? Logprobs,
     [property: JsonIgnore(Condition = JsonIgnoreCondition.Never)] string? FinishReason);

@@ -1,5 +1,4 @@
 using System.ComponentModel;
-using System.Text.Json;
 using System.Text.Json.Serialization;
 
 namespace LinearAlign.Server.Contracts;
@@ -76,9 +75,6 @@ public abstract record GenerationBody
 
     [Description("Extensions nested as {\"extra_body\": {\"principle\": ..., \"step_size\": ..., \"alignment_mode\": ..., \"alignment_compare\": ...}}, for clients that pass an SDK's extra_body through literally. Top-level fields are what the SDKs send; giving a field in both places is an error.")]
     public ExtraBody? ExtraBody { get; init; }
-
-    [Description("Not supported: per-token log probabilities. false or absent only.")]
-    public JsonElement? Logprobs { get; init; }
 }
 
 /// <summary>The linear alignment extensions, when a client nests them under "extra_body".</summary>

@@ -6,8 +6,8 @@ using LinearAlign.Server.Contracts;
 
 namespace LinearAlign.Server.Endpoints;
 
-/// <summary>Something that happened to one choice: new text, or its end (<see cref="Result"/> set).</summary>
-public readonly record struct ChoiceEvent(int Index, string Text, GenerationResult? Result);
+/// <summary>Something that happened to one choice: new text with its tokens' log-probabilities (where asked for), or its end (<see cref="Result"/> set).</summary>
+public readonly record struct ChoiceEvent(int Index, string Text, IReadOnlyList<TokenLogprob>? Logprobs, GenerationResult? Result);
 
 /// <summary>
 /// The generations of one HTTP request, submitted together so they share decode steps. Disposing cancels whatever
@@ -125,11 +125,12 @@ public sealed class ChoiceRun : IAsyncDisposable
     {
         await foreach (var delta in stream.ReadDeltasAsync(cancellationToken))
         {
-            if (delta.Text.Length > 0)
+            // A delta with log-probabilities but no text still goes out, so that a stream lists every token a whole response does.
+            if (delta.Text.Length > 0 || delta.Logprobs is { Count: > 0 })
             {
-                yield return new ChoiceEvent(index, delta.Text, null);
+                yield return new ChoiceEvent(index, delta.Text, delta.Logprobs, null);
             }
         }
-        yield return new ChoiceEvent(index, string.Empty, await stream.Completion);
+        yield return new ChoiceEvent(index, string.Empty, null, await stream.Completion);
     }
 }

@@ -103,10 +103,10 @@ public static class CompletionEndpoints
             }
             for (; hasEvent; hasEvent = await events.MoveNextAsync())
             {
-                var (index, text, result) = events.Current;
+                var (index, text, logprobs, result) = events.Current;
                 if (result is null)
                 {
-                    await ServerSentEvents.WriteAsync(response, format.Text(index, text), cancellationToken);
+                    await ServerSentEvents.WriteAsync(response, format.Text(index, text, logprobs), cancellationToken);
                     continue;
                 }
                 results[index] = result;

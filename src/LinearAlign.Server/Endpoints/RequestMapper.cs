@@ -23,6 +23,9 @@ public static class RequestMapper
     /// <summary>Completions without max_tokens stop after 16 tokens, as OpenAI's legacy endpoint does.</summary>
     public const int DefaultCompletionMaxTokens = 16;
 
+    /// <summary>The legacy completions API lists at most 5 alternatives per token.</summary>
+    public const int MaxCompletionLogprobs = 5;
+
     private const int MaxStopStrings = 4;
 
     public static MappedRequest Map(CompletionRequest request, int maxChoices)
@@ -34,7 +37,11 @@ public static class RequestMapper
         Unsupported(request.Echo == true, "echo", "echoing the prompt");
         Unsupported(request.Suffix is not null, "suffix", "suffix (insertion)");
         Unsupported(request.BestOf is { } bestOf && bestOf != (request.N ?? 1), "best_of", "best_of other than n");
-        return Map(request, maxChoices, prompts.Count, DefaultCompletionMaxTokens, prompts.Select(p => new GenerationRequest { Prompt = p }));
+        if (request.Logprobs is < 0 or > MaxCompletionLogprobs)
+        {
+            throw EngineException.Invalid("logprobs", $"'logprobs' must be between 0 and {MaxCompletionLogprobs}.");
+        }
+        return Map(request, maxChoices, prompts.Count, DefaultCompletionMaxTokens, request.Logprobs, prompts.Select(p => new GenerationRequest { Prompt = p }));
     }
 
     public static MappedRequest Map(ChatCompletionRequest request, int maxChoices)
@@ -46,7 +53,12 @@ public static class RequestMapper
                 && !(format.TryGetProperty("type", out var type) && type.ValueKind == JsonValueKind.String && Text(type, "response_format.type") == "text"),
             "response_format",
             "response formats other than {\"type\":\"text\"}");
-        return Map(request, maxChoices, 1, null, [new GenerationRequest { Messages = messages }]);
+        if (request.TopLogprobs is not null && request.Logprobs != true)
+        {
+            throw EngineException.Invalid("top_logprobs", "'top_logprobs' is only allowed when 'logprobs' is true.");
+        }
+        // The engine refuses a count outside 0..GenerationRequest.MaxTopLogprobs, OpenAI's range for chat.
+        return Map(request, maxChoices, 1, null, request.Logprobs == true ? request.TopLogprobs ?? 0 : null, [new GenerationRequest { Messages = messages }]);
     }
 
     /// <summary>The dialog as the engine sees it; "developer" is OpenAI's newer name for the system role.</summary>
@@ -92,7 +104,9 @@ public static class RequestMapper
         })
         .ToArray();
 
-    private static MappedRequest Map(GenerationBody body, int maxChoices, int prompts, int? defaultMaxTokens, IEnumerable<GenerationRequest> perPrompt)
+    /// <param name="topLogprobs">Null = no log-probabilities; else how many alternatives to list per token.</param>
+    private static MappedRequest Map(
+        GenerationBody body, int maxChoices, int prompts, int? defaultMaxTokens, int? topLogprobs, IEnumerable<GenerationRequest> perPrompt)
     {
         var n = body.N ?? 1;
         if (n < 1 || (long)n * prompts > maxChoices)
@@ -117,7 +131,6 @@ public static class RequestMapper
         {
             throw EngineException.Invalid("stream_options", "'stream_options' is only allowed when 'stream' is true.");
         }
-        Unsupported(body.Logprobs is { ValueKind: not (JsonValueKind.False or JsonValueKind.Null) }, "logprobs", "log probabilities");
 
         var sampling = new SamplingParameters
         {
@@ -157,6 +170,7 @@ public static class RequestMapper
                     Sampling = body.Seed is { } seed ? sampling with { Seed = FoldSeed(seed + choice) } : sampling,
                     MaxTokens = maxTokens,
                     Stop = stop,
+                    TopLogprobs = topLogprobs,
                 });
             }
         }

@@ -37,7 +37,8 @@ public interface IResponseFormat
 
     IEnumerable<object> Opening(int choices);
 
-    object Text(int index, string text);
+    /// <param name="logprobs">The log-probabilities of the tokens of <paramref name="text"/>, where the request asked for them.</param>
+    object Text(int index, string text, IReadOnlyList<TokenLogprob>? logprobs);
 
     object Finish(int index, FinishReason reason);
 
@@ -52,13 +53,14 @@ public sealed class CompletionResponseFormat(ResponseHeader header) : IResponseF
 
     public object Response(IReadOnlyList<GenerationResult> results, Usage usage) => new CompletionResponse(
         header.Id, ObjectType, header.Created, header.Model, SystemFingerprint.Value,
-        results.Select((r, i) => new CompletionChoice(i, r.Text, null, RequestMapper.WireName(r.FinishReason))).ToList(),
+        results.Select((r, i) => new CompletionChoice(i, r.Text, WireLogprobs.Completion(r.Logprobs), RequestMapper.WireName(r.FinishReason))).ToList(),
         usage,
         header.Alignment);
 
     public IEnumerable<object> Opening(int choices) => [];
 
-    public object Text(int index, string text) => Chunk([new CompletionChunkChoice(index, text, null, null)], null);
+    public object Text(int index, string text, IReadOnlyList<TokenLogprob>? logprobs) =>
+        Chunk([new CompletionChunkChoice(index, text, WireLogprobs.Completion(logprobs), null)], null);
 
     public object Finish(int index, FinishReason reason) =>
         Chunk([new CompletionChunkChoice(index, string.Empty, null, RequestMapper.WireName(reason))], null);
@@ -78,14 +80,15 @@ public sealed class ChatResponseFormat(ResponseHeader header) : IResponseFormat
 
     public object Response(IReadOnlyList<GenerationResult> results, Usage usage) => new ChatCompletionResponse(
         header.Id, "chat.completion", header.Created, header.Model, SystemFingerprint.Value,
-        results.Select((r, i) => new ChatCompletionChoice(i, new AssistantMessage(Assistant, r.Text, null), null, RequestMapper.WireName(r.FinishReason))).ToList(),
+        results.Select((r, i) => new ChatCompletionChoice(i, new AssistantMessage(Assistant, r.Text, null), WireLogprobs.Chat(r.Logprobs), RequestMapper.WireName(r.FinishReason))).ToList(),
         usage,
         header.Alignment);
 
     public IEnumerable<object> Opening(int choices) =>
         Enumerable.Range(0, choices).Select(index => Chunk([new ChatCompletionChunkChoice(index, new ChatDelta(Assistant, string.Empty), null, null)], null));
 
-    public object Text(int index, string text) => Chunk([new ChatCompletionChunkChoice(index, new ChatDelta(null, text), null, null)], null);
+    public object Text(int index, string text, IReadOnlyList<TokenLogprob>? logprobs) =>
+        Chunk([new ChatCompletionChunkChoice(index, new ChatDelta(null, text), WireLogprobs.Chat(logprobs), null)], null);
 
     public object Finish(int index, FinishReason reason) =>
         Chunk([new ChatCompletionChunkChoice(index, EmptyDelta, null, RequestMapper.WireName(reason))], null);
