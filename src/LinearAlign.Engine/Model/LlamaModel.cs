@@ -40,6 +40,21 @@ public sealed unsafe class LlamaModel : IDisposable
 
     public int VocabularySize { get; }
 
+    /// <summary>llama.cpp's vocabulary, for samplers that read token texts (the grammar sampler); lives as long as the model.</summary>
+    internal nint Vocabulary => _vocab;
+
+    /// <summary>Whether llama.cpp parses <paramref name="grammar"/> (GBNF with a <c>root</c> rule).</summary>
+    public bool ParsesGrammar(string grammar)
+    {
+        var sampler = LlamaApi.SamplerInitGrammar(_vocab, grammar, "root");
+        if (sampler == 0)
+        {
+            return false;
+        }
+        LlamaApi.SamplerFree(sampler);
+        return true;
+    }
+
     /// <summary>The chat template stored in the GGUF file, if any.</summary>
     public string? ChatTemplate { get; }
 

@@ -39,6 +39,13 @@ public sealed record SamplingParameters
     /// <summary>Never pick an end-of-generation token (llama.cpp's ignore_eos): generation runs to max_tokens, a stop string or the context limit.</summary>
     public bool IgnoreEndOfGeneration { get; init; }
 
+    /// <summary>
+    /// A GBNF grammar (llama.cpp's, root rule <c>root</c>) the output must follow: only tokens it allows are drawn,
+    /// and once it is complete only an end-of-generation token. For aligned requests it constrains the aligned
+    /// distribution within the principled nucleus, or over the whole vocabulary where the two leave no token.
+    /// </summary>
+    public string? Grammar { get; init; }
+
     public bool IsGreedy => Temperature == 0f;
 
     public bool HasPenalties => PresencePenalty != 0f || FrequencyPenalty != 0f || RepeatPenalty != 1f;

@@ -19,6 +19,7 @@ public delegate void LogitsObserver(ReadOnlySpan<float> logits);
 internal sealed unsafe class TokenSampler : IDisposable
 {
     private readonly SafeLlamaSamplerHandle _chain;
+    private readonly SafeLlamaSamplerHandle? _grammar;
     private readonly PrincipledNucleus? _principledNucleus;
     private readonly bool _chainIsArgmax;
     private readonly int _vocabularySize;
@@ -28,19 +29,25 @@ internal sealed unsafe class TokenSampler : IDisposable
 
     /// <param name="endOfGeneration">The model's end-of-generation tokens, never picked when the parameters ignore them.</param>
     /// <param name="topLogprobs">Null: no log-probabilities; else each step's, with this many of the most likely tokens.</param>
-    public TokenSampler(SamplingParameters parameters, int vocabularySize, bool aligned, int[]? endOfGeneration = null, int? topLogprobs = null)
+    /// <param name="vocabulary">llama.cpp's vocabulary, which a grammar in the parameters is read against.</param>
+    public TokenSampler(
+        SamplingParameters parameters, int vocabularySize, bool aligned, int[]? endOfGeneration = null, int? topLogprobs = null, nint vocabulary = 0)
     {
         _vocabularySize = vocabularySize;
         Logprobs = topLogprobs is { } top ? new LogprobCalculator(vocabularySize, top) : null;
         _forbidden = Forbidden(parameters, endOfGeneration);
         _chain = BuildChain(parameters, vocabularySize, includeTopP: !aligned);
-        _chainIsArgmax = parameters.IsGreedy && !parameters.HasPenalties && !parameters.HasLogitBias;
+        _grammar = parameters.Grammar is { } grammar ? Grammar(vocabulary, grammar) : null;
+        _chainIsArgmax = parameters.IsGreedy && !parameters.HasPenalties && !parameters.HasLogitBias && _grammar is null;
+        if (aligned || _grammar is not null)
+        {
+            _candidates = ArrayPool<LlamaTokenData>.Shared.Rent(vocabularySize);
+        }
         if (!aligned)
         {
             return;
         }
         _aligned = ArrayPool<float>.Shared.Rent(vocabularySize);
-        _candidates = ArrayPool<LlamaTokenData>.Shared.Rent(vocabularySize);
         if (parameters.TopP < 1f)
         {
             // A plain request's top_p sees the biased logits without its forbidden tokens; so does the principled nucleus,
@@ -68,7 +75,7 @@ internal sealed unsafe class TokenSampler : IDisposable
     /// <summary>Samples a plain stream's token from the logits at batch index <paramref name="index"/>.</summary>
     public int SamplePlain(SafeLlamaContextHandle context, int index, LogitsObserver? observer)
     {
-        if (_forbidden is null && observer is null && Logprobs is null)
+        if (_forbidden is null && observer is null && Logprobs is null && _grammar is null)
         {
             return LlamaApi.SamplerSample(_chain, context, index);
         }
@@ -76,15 +83,38 @@ internal sealed unsafe class TokenSampler : IDisposable
         var logits = new Span<float>(LlamaApi.GetLogitsIth(context, index), _vocabularySize);
         Forbid(logits);
         observer?.Invoke(logits);
-        var token = LlamaApi.SamplerSample(_chain, context, index);
+        var token = _grammar is null ? LlamaApi.SamplerSample(_chain, context, index) : SampleWithGrammar(logits);
         if (Logprobs is not null)
         {
             // The model's own distribution, as llama-server reports it by default: the chain's bias, penalties,
-            // temperature and truncation are how a token is drawn, not what the model said.
+            // temperature and truncation, and a grammar, are how a token is drawn, not what the model said.
             var started = Stopwatch.GetTimestamp();
             Logprobs.Over(logits);
             LastLogprob = Logprobs.Logprob(logits, token);
             LastLogprobDuration = Stopwatch.GetElapsedTime(started);
+        }
+        return token;
+    }
+
+    private int SampleWithGrammar(ReadOnlySpan<float> logits)
+    {
+        fixed (LlamaTokenData* candidates = _candidates)
+        {
+            var array = AllTokens(candidates, logits);
+            LlamaApi.SamplerApply(_grammar!, &array);
+            return Draw(&array);
+        }
+    }
+
+    /// <summary>Runs the chain over the candidates and records the drawn token in the chain's and the grammar's state.</summary>
+    private int Draw(LlamaTokenDataArray* array)
+    {
+        LlamaApi.SamplerApply(_chain, array);
+        var token = array->Data[array->Selected].Id;
+        LlamaApi.SamplerAccept(_chain, token);
+        if (_grammar is not null)
+        {
+            LlamaApi.SamplerAccept(_grammar, token);
         }
         return token;
     }
@@ -134,20 +164,40 @@ internal sealed unsafe class TokenSampler : IDisposable
                 ? AllTokens(candidates, aligned)
                 : PrincipledCandidates(candidates, withPrinciple, aligned);
             LastMaskDuration = _principledNucleus is null ? TimeSpan.Zero : Stopwatch.GetElapsedTime(maskStarted);
+            if (_grammar is not null)
+            {
+                LlamaApi.SamplerApply(_grammar, &array);
+                if (_principledNucleus is not null && !AnyPossible(array))
+                {
+                    // The nucleus and the grammar left nothing: the grammar over the aligned distribution alone.
+                    array = AllTokens(candidates, aligned);
+                    LlamaApi.SamplerApply(_grammar, &array);
+                }
+            }
             var logprobsStarted = Stopwatch.GetTimestamp();
-            // Over what the chain is about to draw from (the nucleus, or its fallback), before the chain reorders it.
-            var overCandidates = Logprobs is not null && _principledNucleus is not null;
+            // Over what the chain is about to draw from (what the nucleus and the grammar left), before the chain reorders it.
+            var overCandidates = Logprobs is not null && (_principledNucleus is not null || _grammar is not null);
             if (overCandidates)
             {
                 Logprobs!.Over(candidates, (int)array.Size);
             }
             var logprobsTime = Stopwatch.GetElapsedTime(logprobsStarted);
-            LlamaApi.SamplerApply(_chain, &array);
-            var token = array.Data[array.Selected].Id;
-            LlamaApi.SamplerAccept(_chain, token);
+            var token = Draw(&array);
             RecordAligned(aligned, withPrinciple, withoutPrinciple, token, overCandidates, logprobsTime);
             return token;
         }
+    }
+
+    private static bool AnyPossible(LlamaTokenDataArray array)
+    {
+        for (nuint i = 0; i < array.Size; i++)
+        {
+            if (array.Data[i].Logit > float.NegativeInfinity)
+            {
+                return true;
+            }
+        }
+        return false;
     }
 
     /// <summary>The chosen token's log-probabilities: in the distribution drawn from (prepared over the candidates, or here over the whole aligned row), under W and under U.</summary>
@@ -198,6 +248,7 @@ internal sealed unsafe class TokenSampler : IDisposable
     public void Dispose()
     {
         _chain.Dispose();
+        _grammar?.Dispose();
         Logprobs?.Dispose();
         _principledNucleus?.Dispose();
         if (_aligned is not null)
@@ -279,6 +330,13 @@ internal sealed unsafe class TokenSampler : IDisposable
         Add(chain, LlamaApi.SamplerInitTemperature(p.Temperature));
         Add(chain, LlamaApi.SamplerInitDistribution(p.Seed ?? uint.MaxValue));
         return chain;
+    }
+
+    private static SafeLlamaSamplerHandle Grammar(nint vocabulary, string grammar)
+    {
+        var sampler = LlamaApi.SamplerInitGrammar(vocabulary, grammar, "root");
+        // The planner checked that the grammar parses.
+        return sampler == 0 ? throw new InvalidOperationException("llama.cpp could not parse the grammar.") : new SafeLlamaSamplerHandle(sampler);
     }
 
     private static SafeLlamaSamplerHandle NewChain()

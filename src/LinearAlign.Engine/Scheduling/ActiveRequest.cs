@@ -44,7 +44,8 @@ internal sealed class ActiveRequest : IDisposable
         _cellsAtPrefillEnd = promptSource is not null ? 0
             : pending.PromptWith.Length + (pending.PromptWithout?.Length ?? 0) - Math.Max(placement.CopyToWithout, placement.SharedCells);
         Sampler = new TokenSampler(
-            pending.Request.Sampling, model.VocabularySize, aligned: Without is not null, model.EndOfGenerationTokens, pending.Request.TopLogprobs);
+            pending.Request.Sampling, model.VocabularySize, aligned: Without is not null, model.EndOfGenerationTokens, pending.Request.TopLogprobs,
+            model.Vocabulary);
         Text = new OutputTextAssembler(new StopStringMatcher(pending.Request.Stop));
     }
 

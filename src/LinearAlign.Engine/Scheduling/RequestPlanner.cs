@@ -42,6 +42,18 @@ internal sealed class RequestPlanner(
             throw EngineException.Invalid("max_tokens", "'max_tokens' must be at least 1.");
         }
         request.Sampling.Validate(model.VocabularySize);
+        if (request.Sampling.Grammar is { } grammar)
+        {
+            if (!model.ParsesGrammar(grammar))
+            {
+                throw EngineException.Invalid("grammar", "The grammar does not parse as GBNF with a 'root' rule.");
+            }
+            if (request.Sampling.IgnoreEndOfGeneration)
+            {
+                // A complete grammar allows nothing but an end-of-generation token.
+                throw EngineException.Invalid("ignore_eos", "'ignore_eos' cannot be combined with a grammar, which ends generation once complete.");
+            }
+        }
         if (request.TopLogprobs is < 0 or > GenerationRequest.MaxTopLogprobs)
         {
             throw EngineException.Invalid("top_logprobs", $"'top_logprobs' must be between 0 and {GenerationRequest.MaxTopLogprobs}.");

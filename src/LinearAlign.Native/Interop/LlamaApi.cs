@@ -163,6 +163,10 @@ public static unsafe partial class LlamaApi
     [LibraryImport(Lib, EntryPoint = "llama_sampler_init_top_p")]
     public static partial nint SamplerInitTopP(float p, nuint minKeep);
 
+    /// <summary>A sampler that leaves only the tokens a GBNF grammar allows next; 0 when the grammar does not parse.</summary>
+    [LibraryImport(Lib, EntryPoint = "llama_sampler_init_grammar", StringMarshalling = StringMarshalling.Utf8)]
+    public static partial nint SamplerInitGrammar(nint vocab, string grammar, string root);
+
     [LibraryImport(Lib, EntryPoint = "llama_sampler_init_min_p")]
     public static partial nint SamplerInitMinP(float p, nuint minKeep);
 
