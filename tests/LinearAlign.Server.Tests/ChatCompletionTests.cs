@@ -143,7 +143,7 @@ public sealed class ChatCompletionTests(ServerFixture server)
     [InlineData("""{"messages":[{"role":"user","content":"Hi"}],"stop":["a","b","c","d","e"]}""", "stop")]
     [InlineData("""{"messages":[{"role":"user","content":"Hi"}],"stream_options":{"include_usage":true}}""", "stream_options")]
     [InlineData("""{"messages":[{"role":"user","content":"Hi"}],"tools":[{"type":"function","function":{"name":"f"}}]}""", "tools")]
-    [InlineData("""{"messages":[{"role":"user","content":"Hi"}],"response_format":{"type":"json_object"}}""", "response_format")]
+    [InlineData("""{"messages":[{"role":"user","content":"Hi"}],"response_format":{"type":"xml"}}""", "response_format.type")]
     [InlineData("""{"messages":[{"role":"user","content":"Hi"}],"presence_penalty":3}""", "presence_penalty")]
     [InlineData("""{"messages":[{"role":"user","content":"Hi"}],"top_k":-1}""", "top_k")]
     [InlineData("""{"messages":[{"role":"user","content":"Hi"}],"seed":"x"}""", "seed")]

@@ -173,7 +173,8 @@ public sealed class HostileBodies
             new("messages", JsonType.Any, RefusedMessages),
             new("tools", JsonType.Any, () => Pick("""[{"type":"function","function":{"name":"f","parameters":{}}}]""", "[1]", "[null]", "[[]]", "[{}]")),
             new("response_format", JsonType.Any, () => Pick(
-                """{"type":"json_object"}""", """{"type":"json_schema","json_schema":{"name":"x","schema":{}}}""", "{}",
+                """{"type":"json_schema"}""", """{"type":"json_schema","json_schema":{"name":"x","schema":{"type":"number","multipleOf":2}}}""",
+                """{"type":"json_schema","json_schema":{"schema":5}}""", "{}",
                 """{"type":5}""", """{"type":null}""", """{"type":"TEXT"}""", """{"type":["text"]}""")),
             new("logprobs", JsonType.Boolean),
             // The valid bodies never set logprobs, so any count is refused, out of range or not.

@@ -75,6 +75,27 @@ public sealed class OpenAiDotnetSdkTests(ServerFixture server)
     }
 
     [Fact]
+    public async Task The_sdk_s_structured_output_gets_aligned_json_valid_against_its_schema()
+    {
+        var options = new ChatCompletionOptions { MaxOutputTokenCount = 200, Temperature = 0 };
+#pragma warning disable SCME0001
+        options.Patch.Set("$.principle"u8, "Be kind");
+#pragma warning restore SCME0001
+        options.ResponseFormat = ChatResponseFormat.CreateJsonSchemaFormat(
+            "person",
+            BinaryData.FromString("""{"type":"object","properties":{"name":{"type":"string","maxLength":12},"age":{"type":"integer","minimum":0,"maximum":120}},"required":["name","age"],"additionalProperties":false}"""),
+            jsonSchemaIsStrict: true);
+
+        ChatCompletion completion = await Client().CompleteChatAsync([new UserChatMessage("Who are you?")], options);
+
+        Assert.Equal(ChatFinishReason.Stop, completion.FinishReason);
+        var person = JsonDocument.Parse(completion.Content[0].Text).RootElement;
+        Assert.Equal(["name", "age"], person.EnumerateObject().Select(property => property.Name));
+        Assert.True(person.GetProperty("name").GetString()!.Length <= 12);
+        Assert.InRange(person.GetProperty("age").GetInt32(), 0, 120);
+    }
+
+    [Fact]
     public async Task A_bad_parameter_surfaces_in_the_sdk_as_a_400_naming_it()
     {
         var options = new ChatCompletionOptions { Temperature = 5 };

@@ -24,6 +24,7 @@ internal sealed unsafe class TokenSampler : IDisposable
     private readonly bool _chainIsArgmax;
     private readonly int _vocabularySize;
     private readonly int[]? _forbidden;
+    private readonly int _endOfGeneration;
     private float[]? _aligned;
     private LlamaTokenData[]? _candidates;
 
@@ -36,6 +37,7 @@ internal sealed unsafe class TokenSampler : IDisposable
         _vocabularySize = vocabularySize;
         Logprobs = topLogprobs is { } top ? new LogprobCalculator(vocabularySize, top) : null;
         _forbidden = Forbidden(parameters, endOfGeneration);
+        _endOfGeneration = endOfGeneration is [var first, ..] ? first : -1;
         _chain = BuildChain(parameters, vocabularySize, includeTopP: !aligned);
         _grammar = parameters.Grammar is { } grammar ? Grammar(vocabulary, grammar) : null;
         _chainIsArgmax = parameters.IsGreedy && !parameters.HasPenalties && !parameters.HasLogitBias && _grammar is null;
@@ -102,7 +104,7 @@ internal sealed unsafe class TokenSampler : IDisposable
         {
             var array = AllTokens(candidates, logits);
             LlamaApi.SamplerApply(_grammar!, &array);
-            return Draw(&array);
+            return AnyPossible(array) ? Draw(&array) : GrammarExhausted();
         }
     }
 
@@ -174,6 +176,10 @@ internal sealed unsafe class TokenSampler : IDisposable
                     LlamaApi.SamplerApply(_grammar, &array);
                 }
             }
+            if (_grammar is not null && !AnyPossible(array))
+            {
+                return GrammarExhausted();
+            }
             var logprobsStarted = Stopwatch.GetTimestamp();
             // Over what the chain is about to draw from (what the nucleus and the grammar left), before the chain reorders it.
             var overCandidates = Logprobs is not null && (_principledNucleus is not null || _grammar is not null);
@@ -187,6 +193,14 @@ internal sealed unsafe class TokenSampler : IDisposable
             return token;
         }
     }
+
+    /// <summary>
+    /// Every token the grammar allows next is banned (a logit bias of -100 on the end-of-generation tokens, say, once
+    /// the grammar is complete): the reply ends here, as at an end-of-generation token, rather than draw a token the
+    /// grammar refuses.
+    /// </summary>
+    private int GrammarExhausted() =>
+        _endOfGeneration >= 0 ? _endOfGeneration : throw new InvalidOperationException("The grammar allows no token, and the model has no end-of-generation token.");
 
     private static bool AnyPossible(LlamaTokenDataArray array)
     {

@@ -12,9 +12,6 @@ public sealed record ChatCompletionRequest : GenerationBody
     [Description("Not supported: tool calling. Absent or empty only.")]
     public JsonElement? Tools { get; init; }
 
-    [Description("Only {\"type\":\"text\"} is supported.")]
-    public JsonElement? ResponseFormat { get; init; }
-
     [Description("Return each generated token's log-probability in choices[i].logprobs.content (streamed: in each chunk's logprobs, for the tokens of its delta). Plain requests report the model's log-softmax before logit bias, penalties, temperature and truncation; aligned requests the aligned distribution renormalised over the principled nucleus the token was drawn from, and each entry adds linear_alignment with the token's log-probability with and without the principle. Default false.")]
     public bool? Logprobs { get; init; }
 

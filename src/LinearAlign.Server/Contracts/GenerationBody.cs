@@ -1,4 +1,5 @@
 using System.ComponentModel;
+using System.Text.Json;
 using System.Text.Json.Serialization;
 
 namespace LinearAlign.Server.Contracts;
@@ -54,6 +55,9 @@ public abstract record GenerationBody
 
     [Description("Streaming options; only with stream: true.")]
     public StreamOptions? StreamOptions { get; init; }
+
+    [Description("{\"type\": \"text\"} (default), {\"type\": \"json_object\"}: the reply is a JSON object, or {\"type\": \"json_schema\", \"json_schema\": {\"name\", \"schema\", \"strict\"}}: the reply is JSON valid against the schema. Enforced by a grammar while sampling, with or without a principle; a schema keyword that cannot be enforced is a 400 naming it. A reply cut by max_tokens (finish_reason \"length\") is not complete JSON. Completions take it too, as llama-server does.")]
+    public JsonElement? ResponseFormat { get; init; }
 
     [Description("An end-user identifier; accepted for compatibility and not stored.")]
     public string? User { get; init; }

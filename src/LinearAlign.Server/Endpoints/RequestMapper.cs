@@ -48,11 +48,6 @@ public static class RequestMapper
     {
         var messages = ToMessages(request.Messages);
         Unsupported(request.Tools is { ValueKind: JsonValueKind.Array } tools && tools.GetArrayLength() > 0, "tools", "tool calling");
-        Unsupported(
-            request.ResponseFormat is { ValueKind: JsonValueKind.Object } format
-                && !(format.TryGetProperty("type", out var type) && type.ValueKind == JsonValueKind.String && Text(type, "response_format.type") == "text"),
-            "response_format",
-            "response formats other than {\"type\":\"text\"}");
         if (request.TopLogprobs is not null && request.Logprobs != true)
         {
             throw EngineException.Invalid("top_logprobs", "'top_logprobs' is only allowed when 'logprobs' is true.");
@@ -143,6 +138,7 @@ public static class RequestMapper
             RepeatPenalty = body.RepeatPenalty ?? 1f,
             LogitBias = ParseLogitBias(body.LogitBias),
             IgnoreEndOfGeneration = body.IgnoreEos ?? false,
+            Grammar = ResponseFormatGrammar.Of(body.ResponseFormat),
         };
         var principle = Extension(body.Principle, body.ExtraBody?.Principle, "principle");
         var stepSize = Extension(body.StepSize, body.ExtraBody?.StepSize, "step_size");

@@ -136,6 +136,16 @@ public sealed partial class GrammarTests(EngineFixture fixture)
     }
 
     [Fact]
+    public async Task A_grammar_whose_next_tokens_are_all_banned_ends_the_reply()
+    {
+        // Once the object is complete the grammar allows only the end-of-generation tokens, which the bias bans.
+        var result = await fixture.Engine.Submit(Constrained(Requests.Greedy with { LogitBias = Requests.NoEndOfGeneration })).Completion;
+
+        Assert.Matches(ObjectText(), result.Text);
+        Assert.Equal(FinishReason.Stop, result.FinishReason);
+    }
+
+    [Fact]
     public void A_grammar_that_does_not_parse_is_refused()
     {
         var unparsable = Requests.Plain(Prompt) with { Sampling = Requests.Greedy with { Grammar = "root ::= (" } };
