@@ -46,7 +46,9 @@ internal sealed class RequestPlanner(
         {
             if (!model.ParsesGrammar(grammar))
             {
-                throw EngineException.Invalid("grammar", "The grammar does not parse as GBNF with a 'root' rule.");
+                // The grammar comes from the request's response_format, named as the other parameters are.
+                throw EngineException.Invalid(
+                    "response_format", "llama.cpp's grammar parser refuses the response format's grammar (a GBNF grammar with a 'root' rule; too many nested repetitions, say).");
             }
             if (request.Sampling.IgnoreEndOfGeneration)
             {

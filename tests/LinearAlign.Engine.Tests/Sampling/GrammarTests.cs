@@ -152,7 +152,7 @@ public sealed partial class GrammarTests(EngineFixture fixture)
 
         var error = Assert.Throws<EngineException>(() => fixture.Engine.Submit(unparsable));
 
-        Assert.Equal("grammar", error.Param);
+        Assert.Equal("response_format", error.Param);
     }
 
     [Fact]

@@ -119,6 +119,15 @@ public sealed class StructuredOutputEndToEndTests(ServerFixture server)
     }
 
     [Fact]
+    public async Task A_schema_whose_grammar_llama_cpp_refuses_is_a_400_naming_the_response_format()
+    {
+        // A million nested repetitions: the converter writes them, llama.cpp's parser will not take them.
+        var (status, body) = await Api.PostAsync(server.Client, Chat, ChatBody(JsonSchemaFormat(new NamedSchema("nested", """{"type":"string","pattern":"^(a{1,1000}){1,1000}$"}"""))));
+
+        Api.AssertInvalidRequest(status, body, "response_format");
+    }
+
+    [Fact]
     public async Task An_unknown_response_format_type_is_a_400()
     {
         var (status, body) = await Api.PostAsync(server.Client, Chat, ChatBody("\"response_format\":{\"type\":\"yaml\"}"));
