@@ -9,6 +9,16 @@ const REPLY_COLUMNS = [
   { kind: "prompted", title: () => "Principle in prompt only" },
   { kind: "base", title: () => "Base model (no principle)" },
 ];
+/** What the "Example schema" button fills in: a short answer and a mood, both for the principle to steer. */
+const EXAMPLE_SCHEMA = {
+  type: "object",
+  properties: {
+    answer: { type: "string", maxLength: 80 },
+    mood: { type: "string", enum: ["happy", "sad", "neutral"] },
+  },
+  required: ["answer", "mood"],
+  additionalProperties: false,
+};
 const compactNumber = new Intl.NumberFormat("en", { notation: "compact", maximumSignificantDigits: 3 });
 const wholeNumber = new Intl.NumberFormat("en");
 
@@ -104,6 +114,10 @@ function findElements() {
     temperature: byId("temperature"),
     maxTokens: byId("max-tokens"),
     seed: byId("seed"),
+    advanced: byId("advanced"),
+    jsonSchema: byId("json-schema"),
+    jsonSchemaError: byId("json-schema-error"),
+    exampleSchema: byId("example-schema"),
     keyForm: byId("key-form"),
     apiKey: byId("api-key"),
     newChat: byId("new-chat"),
@@ -126,6 +140,12 @@ function setStatus(ui, text) {
 
 function showAlert(ui, text) {
   ui.alert.textContent = text;
+}
+
+/** The inline error under the JSON schema field; an empty text clears it. */
+function showSchemaError(ui, text) {
+  ui.jsonSchemaError.textContent = text;
+  ui.jsonSchema.setAttribute("aria-invalid", String(text !== ""));
 }
 
 function formatStep(value) {
@@ -205,7 +225,9 @@ function showModelPrinciples(ui, principles) {
 
 // ---- Turns ---------------------------------------------------------------------------------------------------------
 
+/** The settings of the next turn; throws a SyntaxError when the JSON schema field holds something other than JSON. */
 function readSettings(ui) {
+  const schema = ui.jsonSchema.value.trim();
   return {
     system: ui.systemMessage.value.trim(),
     principle: ui.principle.value.trim(),
@@ -213,6 +235,7 @@ function readSettings(ui) {
     temperature: Number(ui.temperature.value),
     maxTokens: Number(ui.maxTokens.value),
     seed: ui.seed.value === "" ? null : Number(ui.seed.value),
+    schema: schema === "" ? null : JSON.parse(schema),
   };
 }
 
@@ -231,6 +254,9 @@ function requestBody(turns, settings, userText) {
     temperature: settings.temperature,
     max_tokens: settings.maxTokens,
     ...(settings.seed === null ? {} : { seed: settings.seed }),
+    ...(settings.schema === null
+      ? {}
+      : { response_format: { type: "json_schema", json_schema: { name: "playground", schema: settings.schema, strict: true } } }),
     stream: true,
     stream_options: { include_usage: true },
   };
@@ -380,7 +406,17 @@ async function sendTurn(ui, session) {
   if (session.run || userText.trim() === "") {
     return;
   }
-  const settings = readSettings(ui);
+  let settings;
+  try {
+    settings = readSettings(ui);
+  } catch (error) {
+    // Nothing is sent: the error sits under the field, which takes the focus so that it is read out too.
+    showAlert(ui, "");
+    showSchemaError(ui, `Not valid JSON: ${error.message}`);
+    ui.advanced.open = true;
+    ui.jsonSchema.focus();
+    return;
+  }
   const body = requestBody(session.turns, settings, userText);
   for (const earlier of session.turns) {
     earlier.view.columns.forEach((column) => (column.radio.disabled = true));
@@ -478,6 +514,11 @@ function start() {
   });
   ui.stepSize.addEventListener("input", () => showStepSize(ui));
   showStepSize(ui);
+  ui.jsonSchema.addEventListener("input", () => showSchemaError(ui, ""));
+  ui.exampleSchema.addEventListener("click", () => {
+    ui.jsonSchema.value = JSON.stringify(EXAMPLE_SCHEMA, null, 2);
+    showSchemaError(ui, "");
+  });
 
   ui.chatForm.addEventListener("submit", (event) => {
     event.preventDefault();

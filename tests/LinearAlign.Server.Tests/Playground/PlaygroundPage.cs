@@ -61,6 +61,16 @@ public sealed class PlaygroundPage : IAsyncDisposable
 
     public ILocator Seed => Page.GetByLabel("Seed");
 
+    /// <summary>The disclosure of the Advanced section, collapsed when the page opens.</summary>
+    public ILocator Advanced => Page.GetByText("Advanced", new() { Exact = true });
+
+    public ILocator JsonSchema => Page.GetByLabel("JSON schema");
+
+    public ILocator ExampleSchema => Page.GetByRole(AriaRole.Button, new() { Name = "Example schema" });
+
+    /// <summary>The inline error under the JSON schema field.</summary>
+    public ILocator JsonSchemaError => Page.Locator("#json-schema-error");
+
     public ILocator UserMessage => Page.GetByLabel("Your message");
 
     public ILocator Send => Page.GetByRole(AriaRole.Button, new() { Name = "Send", Exact = true });
