@@ -77,29 +77,32 @@ internal sealed unsafe class LogprobCalculator : IDisposable
     /// <summary>log softmax(logits)[token] over the whole vocabulary but <paramref name="excluded"/> (banned tokens), as a plain request's logprobs are.</summary>
     public float LogSoftmaxAt(ReadOnlySpan<float> logits, int token, ReadOnlySpan<int> excluded)
     {
-        var max = TensorPrimitives.Max(logits);
-        var shifted = _scratch.AsSpan(0, logits.Length);
-        TensorPrimitives.Subtract(logits, max, shifted);
-        TensorPrimitives.Exp(shifted, shifted);
-        var sum = TensorPrimitives.Sum(shifted);
+        var (max, sum) = ExpSum(logits);
         foreach (var banned in excluded)
         {
-            sum -= shifted[banned];
+            sum -= _scratch[banned];
         }
         return logits[token] - max - MathF.Log(sum);
     }
 
     private float LogSumExp(ReadOnlySpan<float> logits)
     {
+        var (max, sum) = ExpSum(logits);
+        return float.IsNegativeInfinity(max) ? max : max + MathF.Log(sum);
+    }
+
+    /// <summary>The largest logit and the sum of exp(logit − max), leaving each exp(logit − max) in the scratch buffer.</summary>
+    private (float Max, float Sum) ExpSum(ReadOnlySpan<float> logits)
+    {
         var max = TensorPrimitives.Max(logits);
         if (float.IsNegativeInfinity(max))
         {
-            return max;
+            return (max, 0f);
         }
         var shifted = _scratch.AsSpan(0, logits.Length);
         TensorPrimitives.Subtract(logits, max, shifted);
         TensorPrimitives.Exp(shifted, shifted);
-        return max + MathF.Log(TensorPrimitives.Sum(shifted));
+        return (max, TensorPrimitives.Sum(shifted));
     }
 
     /// <param name="tokens">The token of each logit; empty when the logits are indexed by token.</param>
