@@ -175,19 +175,20 @@ internal sealed unsafe class TokenSampler : IDisposable
                     array = AllTokens(candidates, aligned);
                     LlamaApi.SamplerApply(_grammar, &array);
                 }
+                if (!AnyPossible(array))
+                {
+                    return GrammarExhausted();
+                }
             }
-            if (_grammar is not null && !AnyPossible(array))
-            {
-                return GrammarExhausted();
-            }
-            var logprobsStarted = Stopwatch.GetTimestamp();
             // Over what the chain is about to draw from (what the nucleus and the grammar left), before the chain reorders it.
             var overCandidates = Logprobs is not null && (_principledNucleus is not null || _grammar is not null);
+            var logprobsTime = TimeSpan.Zero;
             if (overCandidates)
             {
+                var logprobsStarted = Stopwatch.GetTimestamp();
                 Logprobs!.Over(candidates, (int)array.Size);
+                logprobsTime = Stopwatch.GetElapsedTime(logprobsStarted);
             }
-            var logprobsTime = Stopwatch.GetElapsedTime(logprobsStarted);
             var token = Draw(&array);
             RecordAligned(aligned, withPrinciple, withoutPrinciple, token, overCandidates, logprobsTime);
             return token;
