@@ -94,6 +94,7 @@ public static class EngineBenchmark
         var principledRows = await PrincipledRowsAsync(shared, sampledAligned);
         var mask = MaskCostOver(principledRows, referenceSampling);
         var logprobs = LogprobCostOver(principledRows);
+        var diagnostics = DiagnosticsCosts.Select(setting => (setting.Name, Microseconds: DiagnosticsCostOver(principledRows, setting.Sampling))).ToList();
         var gaussianMask = MaskCostOver(GaussianRows(model.VocabularySize), referenceSampling);
         var plainPrefill = await PrefilledTokensAsync(shared, chat);
         var alignedPrefill = await PrefilledTokensAsync(shared, chat with { Principle = Principle, StepSize = 2f });
@@ -142,6 +143,8 @@ public static class EngineBenchmark
             ["logprobs_top_5_us_per_step_aligned"] = logprobs.AlignedMicroseconds,
             ["logprobs_top_5_share_of_plain_step"] = logprobs.PlainMicroseconds / 1000 / plainStepMs,
             ["logprobs_top_5_share_of_aligned_step"] = logprobs.AlignedMicroseconds / 1000 / alignedStepMs,
+            ["alignment_diagnostics_us_per_step"] = diagnostics.ToDictionary(cost => cost.Name, cost => cost.Microseconds),
+            ["alignment_diagnostics_share_of_aligned_step"] = diagnostics.ToDictionary(cost => cost.Name, cost => cost.Microseconds / 1000 / alignedStepMs),
         };
 
         Console.WriteLine();
@@ -168,6 +171,11 @@ public static class EngineBenchmark
         Console.WriteLine(
             $"| logprobs with top_logprobs 5 per step, plain / aligned (µs) | {logprobs.PlainMicroseconds:F1} ({logprobs.PlainMicroseconds / 10 / plainStepMs:F2}% of a plain step) / " +
             $"{logprobs.AlignedMicroseconds:F1} ({logprobs.AlignedMicroseconds / 10 / alignedStepMs:F2}% of an aligned step) |");
+
+        foreach (var (name, microseconds) in diagnostics)
+        {
+            Console.WriteLine($"| alignment_diagnostics per step, {name} (µs) | {microseconds:F1} ({microseconds / 10 / alignedStepMs:F2}% of an aligned step) |");
+        }
 
         if (arguments.Optional("json") is { } json)
         {
@@ -285,6 +293,45 @@ public static class EngineBenchmark
             }
         }
         return new LogprobCost(Statistics.Median(plain), Statistics.Median(aligned));
+    }
+
+    /// <summary>The samplings diagnostics are timed under: greedy, the reference code's defaults, and OpenAI's (no nucleus: P's draw runs over the whole vocabulary).</summary>
+    private static readonly (string Name, SamplingParameters Sampling)[] DiagnosticsCosts =
+    [
+        ("greedy", new SamplingParameters { Temperature = 0f }),
+        ("temperature 0.5, top_p 0.8", new SamplingParameters { Temperature = 0.5f, TopP = 0.8f, Seed = 7 }),
+        ("temperature 1, top_p 1", new SamplingParameters { Temperature = 1f, Seed = 7 }),
+    ];
+
+    /// <summary>
+    /// What alignment_diagnostics adds to an aligned step over real logits rows: the same rows sampled by a sampler
+    /// with diagnostics and one without, the difference of their medians.
+    /// </summary>
+    private static double DiagnosticsCostOver(IReadOnlyList<float[]> rows, SamplingParameters sampling)
+    {
+        using var traced = new TokenSampler(sampling, rows[0].Length, aligned: true, diagnostics: true);
+        using var untraced = new TokenSampler(sampling, rows[0].Length, aligned: true);
+        var withDiagnostics = new List<double>();
+        var without = new List<double>();
+        const int timedPasses = 4;
+        for (var pass = 0; pass <= timedPasses; pass++)
+        {
+            for (var i = 0; i < rows.Count; i++)
+            {
+                var (withPrinciple, withoutPrinciple) = (rows[i], rows[(i + 1) % rows.Count]);
+                var started = Stopwatch.GetTimestamp();
+                traced.SampleAligned(withPrinciple, withoutPrinciple, 2f, AlignmentMode.Reference, observer: null);
+                var tracedTime = Stopwatch.GetElapsedTime(started);
+                started = Stopwatch.GetTimestamp();
+                untraced.SampleAligned(withPrinciple, withoutPrinciple, 2f, AlignmentMode.Reference, observer: null);
+                if (pass > 0)
+                {
+                    withDiagnostics.Add(tracedTime.TotalMicroseconds);
+                    without.Add(Stopwatch.GetElapsedTime(started).TotalMicroseconds);
+                }
+            }
+        }
+        return Statistics.Median(withDiagnostics) - Statistics.Median(without);
     }
 
     /// <summary>

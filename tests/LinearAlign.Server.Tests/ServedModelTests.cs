@@ -140,7 +140,7 @@ public sealed class ServedModelTests(ServerFixture server)
         {
             var properties = document.GetProperty("paths").GetProperty(path).GetProperty("post").GetProperty("requestBody")
                 .GetProperty("content").GetProperty("application/json").GetProperty("schema").GetProperty("properties");
-            foreach (var field in new[] { "principle", "step_size", "alignment_mode", "alignment_compare", "ignore_eos", "top_k", "min_p", "repeat_penalty" })
+            foreach (var field in new[] { "principle", "step_size", "alignment_mode", "alignment_compare", "principles", "alignment_diagnostics", "ignore_eos", "top_k", "min_p", "repeat_penalty" })
             {
                 Assert.False(string.IsNullOrWhiteSpace(properties.GetProperty(field).GetProperty("description").GetString()), $"{path} {field}");
             }
@@ -165,6 +165,24 @@ public sealed class ServedModelTests(ServerFixture server)
         Assert.Equal(
             ["tokens", "token_logprobs", "top_logprobs", "text_offset", "linear_alignment"],
             schemas.GetProperty("CompletionLogprobs").GetProperty("properties").EnumerateObject().Select(p => p.Name));
+    }
+
+    [Fact]
+    public async Task The_openapi_document_describes_the_steering_trace_and_diagnostics_of_responses()
+    {
+        var document = await server.Client.GetFromJsonAsync<JsonElement>("/openapi/v1.json");
+
+        var schemas = document.GetProperty("components").GetProperty("schemas");
+        Assert.Equal(
+            ["id", "text", "text_offset", "steered", "probability", "principle_probability", "principle_choice"],
+            schemas.GetProperty("SteeredTokenInfo").GetProperty("properties").EnumerateObject().Select(p => p.Name));
+        var alignment = schemas.GetProperty("LinearAlignmentInfo").GetProperty("properties");
+        Assert.All(["principles", "diagnostics"], field => Assert.False(string.IsNullOrWhiteSpace(alignment.GetProperty(field).GetProperty("description").GetString()), field));
+        var diagnostics = schemas.GetProperty("DiagnosticsInfo").GetProperty("properties");
+        Assert.All(
+            ["steered_tokens", "mean_kl_aligned_principled", "mean_kl_principled_base", "mean_direction_norm"],
+            field => Assert.False(string.IsNullOrWhiteSpace(diagnostics.GetProperty(field).GetProperty("description").GetString()), field));
+        Assert.True(schemas.GetProperty("ChatCompletionChoice").GetProperty("properties").TryGetProperty("linear_alignment", out _));
     }
 
     [Fact]

@@ -27,15 +27,20 @@ public sealed class GenerationStream
     private int _readTokens;
     private int _cachedPromptTokens;
     private readonly TokenLogprobBuffer? _logprobs;
-    private List<TokenLogprob>? _finalLogprobs;
-    private int _readLogprobs;
+    private readonly TokenTraceReader<TokenLogprob>? _logprobReader;
+    private readonly SteeringTrace? _steering;
+    private readonly TokenTraceReader<SteeredToken>? _steeringReader;
 
     /// <param name="withLogprobs">Whether the request asked for log-probabilities, which then come with each delta and the result.</param>
-    internal GenerationStream(int promptTokens, AppliedAlignment? alignment, bool withLogprobs = false)
+    /// <param name="steering">Whether the request asked for alignment diagnostics, which then come with each delta and the result.</param>
+    internal GenerationStream(int promptTokens, AppliedAlignment? alignment, bool withLogprobs = false, bool steering = false)
     {
         PromptTokens = promptTokens;
         Alignment = alignment;
         _logprobs = withLogprobs ? new TokenLogprobBuffer() : null;
+        _logprobReader = _logprobs is null ? null : new TokenTraceReader<TokenLogprob>(_logprobs);
+        _steering = steering ? new SteeringTrace() : null;
+        _steeringReader = _steering is null ? null : new TokenTraceReader<SteeredToken>(_steering);
         Completion = _finished.Task.ContinueWith(
             finished => Result(finished.GetAwaiter().GetResult()),
             CancellationToken.None,
@@ -107,6 +112,18 @@ public sealed class GenerationStream
         }
     }
 
+    /// <summary>Records what steering did at the token just sampled, before its text is added.</summary>
+    internal void AddSteering(int textOffset, int token, Sampling.SteeringStep step, TokenPiece piece)
+    {
+        lock (_gate)
+        {
+            _steering!.Add(textOffset, token, step, piece);
+        }
+    }
+
+    /// <summary>Whether the request asked for alignment diagnostics.</summary>
+    internal bool TracesSteering => _steering is not null;
+
     internal void Complete(FinishReason reason)
     {
         _finished.TrySetResult(reason);
@@ -127,14 +144,16 @@ public sealed class GenerationStream
             _finalText = new string(_text, 0, _length);
             TextPool.Return(_text);
             _text = [];
-            if (_logprobs is not null)
-            {
-                // A stop string's text is not the stream's: the tokens that brought it go with it.
-                _finalLogprobs = _logprobs.Read(0, _finalText.Length);
-                _logprobs.Release();
-            }
+            var logprobs = _logprobReader?.Finish(_finalText.Length);
+            var steering = _steeringReader?.Finish(_finalText.Length);
             return new GenerationResult(
-                _finalText, reason, new GenerationUsage(PromptTokens, _tokens, CachedPromptTokens), Alignment, _finalLogprobs);
+                _finalText,
+                reason,
+                new GenerationUsage(PromptTokens, _tokens, CachedPromptTokens),
+                Alignment,
+                logprobs,
+                steering,
+                steering is null ? null : AlignmentDiagnostics.Of(steering));
         }
     }
 
@@ -151,22 +170,10 @@ public sealed class GenerationStream
             var text = _finalText is null
                 ? new string(_text, _readChars, length - _readChars)
                 : _finalText[_readChars..];
-            delta = new GenerationDelta(text, _tokens - _readTokens, TakeLogprobs(length));
+            delta = new GenerationDelta(text, _tokens - _readTokens, _logprobReader?.Take(length), _steeringReader?.Take(length));
             _readChars = length;
             _readTokens = _tokens;
             return true;
         }
-    }
-
-    /// <summary>The log-probabilities of the tokens whose text starts within the first <paramref name="length"/> chars, not yet read.</summary>
-    private List<TokenLogprob>? TakeLogprobs(int length)
-    {
-        if (_logprobs is null)
-        {
-            return null;
-        }
-        var taken = _finalLogprobs is not null ? _finalLogprobs[_readLogprobs..] : _logprobs.Read(_readLogprobs, length);
-        _readLogprobs += taken.Count;
-        return taken;
     }
 }

@@ -1,4 +1,3 @@
-using System.Buffers;
 using System.Text;
 using LinearAlign.Engine.Sampling;
 
@@ -10,25 +9,14 @@ internal delegate ReadOnlySpan<byte> TokenPiece(int token);
 /// <summary>
 /// A stream's log-probabilities, written by the inference thread as tokens are sampled and read as
 /// <see cref="TokenLogprob"/>s by the stream's reader. The inference thread only copies numbers and token bytes into
-/// pooled buffers, grown by doubling, so a token allocates nothing there; the records are made on the reader's side.
-/// The owner serialises access.
+/// pooled buffers, so a token allocates nothing there; the records are made on the reader's side. The owner
+/// serialises access.
 /// </summary>
-internal sealed class TokenLogprobBuffer
+internal sealed class TokenLogprobBuffer : ITokenTrace<TokenLogprob>
 {
-    // Shared pools rather than ArrayPool<T>.Shared, whose per-thread caches the inference thread would never see
-    // returns into (the reader's thread returns the buffers): see GenerationStream's text pool.
-    private static readonly ArrayPool<TokenRecord> TokenPool = ArrayPool<TokenRecord>.Create();
-    private static readonly ArrayPool<AlternativeRecord> AlternativePool = ArrayPool<AlternativeRecord>.Create();
-    private static readonly ArrayPool<byte> BytePool = ArrayPool<byte>.Create();
-
-    private TokenRecord[] _tokens = TokenPool.Rent(64);
-    private AlternativeRecord[] _alternatives = AlternativePool.Rent(64);
-    private byte[] _bytes = BytePool.Rent(1024);
-    private int _tokenCount;
-    private int _alternativeCount;
-    private int _byteCount;
-
-    private readonly record struct ByteRange(int Start, int Length);
+    private readonly PooledRecords<TokenRecord> _tokens = new();
+    private readonly PooledRecords<AlternativeRecord> _alternatives = new();
+    private readonly PooledBytes _bytes = new();
 
     private readonly record struct TokenRecord(
         int TextOffset, ByteRange Bytes, float Logprob, PrincipleLogprobs? Alignment, int FirstAlternative, int Alternatives);
@@ -41,67 +29,38 @@ internal sealed class TokenLogprobBuffer
     {
         var logprobs = sampler.Logprobs!;
         var top = logprobs.TopTokens;
-        Grow(TokenPool, ref _tokens, _tokenCount + 1);
-        Grow(AlternativePool, ref _alternatives, _alternativeCount + top.Length);
-        var first = _alternativeCount;
+        var first = _alternatives.Count;
+        _alternatives.Reserve(top.Length);
         for (var rank = 0; rank < top.Length; rank++)
         {
-            _alternatives[_alternativeCount++] = new AlternativeRecord(Store(piece(top[rank])), logprobs.TopLogprob(rank));
+            _alternatives.Add(new AlternativeRecord(_bytes.Store(piece(top[rank])), logprobs.TopLogprob(rank)));
         }
-        _tokens[_tokenCount++] = new TokenRecord(textOffset, Store(piece(token)), sampler.LastLogprob, sampler.LastPrincipleLogprobs, first, top.Length);
+        _tokens.Add(new TokenRecord(textOffset, _bytes.Store(piece(token)), sampler.LastLogprob, sampler.LastPrincipleLogprobs, first, top.Length));
     }
 
-    /// <summary>The tokens from <paramref name="from"/> on whose text starts before <paramref name="textLength"/>, as records.</summary>
     public List<TokenLogprob> Read(int from, int textLength)
     {
         var read = new List<TokenLogprob>();
-        for (var i = from; i < _tokenCount && _tokens[i].TextOffset < textLength; i++)
+        for (var i = from; i < _tokens.Count && _tokens[i].TextOffset < textLength; i++)
         {
             var record = _tokens[i];
             var alternatives = new TopLogprob[record.Alternatives];
             for (var rank = 0; rank < alternatives.Length; rank++)
             {
                 var alternative = _alternatives[record.FirstAlternative + rank];
-                var bytes = BytesOf(alternative.Bytes);
+                var bytes = _bytes.Copy(alternative.Bytes);
                 alternatives[rank] = new TopLogprob(Encoding.UTF8.GetString(bytes), bytes, alternative.Logprob);
             }
-            var tokenBytes = BytesOf(record.Bytes);
+            var tokenBytes = _bytes.Copy(record.Bytes);
             read.Add(new TokenLogprob(Encoding.UTF8.GetString(tokenBytes), tokenBytes, record.Logprob, alternatives, record.TextOffset, record.Alignment));
         }
         return read;
     }
 
-    /// <summary>Gives the buffers back; nothing may be added or read afterwards.</summary>
     public void Release()
     {
-        TokenPool.Return(_tokens);
-        AlternativePool.Return(_alternatives);
-        BytePool.Return(_bytes);
-        _tokens = [];
-        _alternatives = [];
-        _bytes = [];
-    }
-
-    private byte[] BytesOf(ByteRange range) => _bytes.AsSpan(range.Start, range.Length).ToArray();
-
-    private ByteRange Store(ReadOnlySpan<byte> bytes)
-    {
-        Grow(BytePool, ref _bytes, _byteCount + bytes.Length);
-        bytes.CopyTo(_bytes.AsSpan(_byteCount));
-        var range = new ByteRange(_byteCount, bytes.Length);
-        _byteCount += bytes.Length;
-        return range;
-    }
-
-    private static void Grow<T>(ArrayPool<T> pool, ref T[] buffer, int needed)
-    {
-        if (needed <= buffer.Length)
-        {
-            return;
-        }
-        var larger = pool.Rent(Math.Max(buffer.Length * 2, needed));
-        buffer.AsSpan().CopyTo(larger);
-        pool.Return(buffer);
-        buffer = larger;
+        _tokens.Release();
+        _alternatives.Release();
+        _bytes.Release();
     }
 }

@@ -14,6 +14,10 @@ public sealed class AlignmentOptions : IValidatableObject
 
     public float MaxStepSize { get; set; } = 20f;
 
+    /// <summary>Most principles one request may combine; each takes one more KV cache sequence.</summary>
+    [Range(1, 64)]
+    public int MaxPrinciples { get; set; } = 4;
+
     [EnumDataType(typeof(AlignmentMode))]
     public AlignmentMode DefaultMode { get; set; } = AlignmentMode.Reference;
 

@@ -25,21 +25,51 @@ internal sealed unsafe class TokenSampler : IDisposable
     private readonly int _vocabularySize;
     private readonly int[]? _forbidden;
     private readonly int _endOfGeneration;
+    private readonly float[] _additionalStepSizes;
+    private readonly nint[] _additionalRows;
+    private readonly SteeringMeasure? _steering;
+    // The chain's parameters without its draw, applied to P's logits; the draw then takes the number the chain drew
+    // (_draws), so that it is what W alone would have chosen under the same draw.
+    private readonly SafeLlamaSamplerHandle? _principledChain;
+    private readonly UniformDraws? _draws;
+    private readonly bool _greedy;
+    private double _lastUniform;
+    private float[]? _drawWeights;
     private float[]? _aligned;
+    private float[]? _principled;
+    private float[]? _scratch;
     private LlamaTokenData[]? _candidates;
+    private LlamaTokenData[]? _principledCandidates;
 
     /// <param name="endOfGeneration">The model's end-of-generation tokens, never picked when the parameters ignore them.</param>
     /// <param name="topLogprobs">Null: no log-probabilities; else each step's, with this many of the most likely tokens.</param>
     /// <param name="vocabulary">llama.cpp's vocabulary, which a grammar in the parameters is read against.</param>
+    /// <param name="additionalStepSizes">For an aligned stream with several principles, the steps of those after the first.</param>
+    /// <param name="diagnostics">Measure each aligned step (<see cref="LastSteering"/>).</param>
     public TokenSampler(
-        SamplingParameters parameters, int vocabularySize, bool aligned, int[]? endOfGeneration = null, int? topLogprobs = null, nint vocabulary = 0)
+        SamplingParameters parameters,
+        int vocabularySize,
+        bool aligned,
+        int[]? endOfGeneration = null,
+        int? topLogprobs = null,
+        nint vocabulary = 0,
+        float[]? additionalStepSizes = null,
+        bool diagnostics = false)
     {
         _vocabularySize = vocabularySize;
+        _additionalStepSizes = additionalStepSizes ?? [];
+        _additionalRows = new nint[_additionalStepSizes.Length];
+        if (diagnostics && parameters.Seed is null or uint.MaxValue && !parameters.IsGreedy)
+        {
+            // Both chains must draw the same numbers; llama.cpp would seed each at random.
+            parameters = parameters with { Seed = (uint)Random.Shared.NextInt64(0, uint.MaxValue) };
+        }
         Logprobs = topLogprobs is { } top ? new LogprobCalculator(vocabularySize, top) : null;
         _forbidden = Forbidden(parameters, endOfGeneration);
         _endOfGeneration = endOfGeneration is [var first, ..] ? first : -1;
         _chain = BuildChain(parameters, vocabularySize, includeTopP: !aligned);
         _grammar = parameters.Grammar is { } grammar ? Grammar(vocabulary, grammar) : null;
+        _greedy = parameters.IsGreedy;
         _chainIsArgmax = parameters.IsGreedy && !parameters.HasPenalties && !parameters.HasLogitBias && _grammar is null;
         if (aligned || _grammar is not null)
         {
@@ -50,6 +80,22 @@ internal sealed unsafe class TokenSampler : IDisposable
             return;
         }
         _aligned = ArrayPool<float>.Shared.Rent(vocabularySize);
+        if (_additionalStepSizes.Length > 0)
+        {
+            _principled = ArrayPool<float>.Shared.Rent(vocabularySize);
+            _scratch = ArrayPool<float>.Shared.Rent(vocabularySize);
+        }
+        if (diagnostics)
+        {
+            _steering = new SteeringMeasure(vocabularySize);
+            _principledChain = BuildChain(parameters, vocabularySize, includeTopP: false, includeDraw: false);
+            _principledCandidates = ArrayPool<LlamaTokenData>.Shared.Rent(vocabularySize);
+            if (!parameters.IsGreedy)
+            {
+                _draws = new UniformDraws(parameters.Seed!.Value);
+                _drawWeights = ArrayPool<float>.Shared.Rent(vocabularySize);
+            }
+        }
         if (parameters.TopP < 1f)
         {
             // A plain request's top_p sees the biased logits without its forbidden tokens; so does the principled nucleus,
@@ -70,6 +116,9 @@ internal sealed unsafe class TokenSampler : IDisposable
 
     /// <summary>For an aligned stream asking for log-probabilities, the last token's under W alone and U alone.</summary>
     public Generation.PrincipleLogprobs? LastPrincipleLogprobs { get; private set; }
+
+    /// <summary>For an aligned stream measuring its steps, what steering did at the last one.</summary>
+    public SteeringStep? LastSteering { get; private set; }
 
     /// <summary>How long the last step's log-probabilities took; zero when not asked for.</summary>
     public TimeSpan LastLogprobDuration { get; private set; }
@@ -112,6 +161,11 @@ internal sealed unsafe class TokenSampler : IDisposable
     private int Draw(LlamaTokenDataArray* array)
     {
         LlamaApi.SamplerApply(_chain, array);
+        if (_draws is not null && array->Size > 0)
+        {
+            // The chain's dist sampler drew exactly one number.
+            _lastUniform = _draws.Next();
+        }
         var token = array->Data[array->Selected].Id;
         LlamaApi.SamplerAccept(_chain, token);
         if (_grammar is not null)
@@ -127,28 +181,67 @@ internal sealed unsafe class TokenSampler : IDisposable
     /// <summary>How long the last principled nucleus mask took; zero when top_p masks nothing.</summary>
     public TimeSpan LastMaskDuration { get; private set; }
 
-    /// <summary>Samples an aligned stream's token from the W and U logits at the given batch indices.</summary>
+    /// <summary>
+    /// Samples an aligned stream's token from the logits at the given batch indices: W's (the first principle's), U's,
+    /// and those of the principles after the first.
+    /// </summary>
     public int SampleAligned(
-        SafeLlamaContextHandle context, int indexWith, int indexWithout, float stepSize, AlignmentMode mode, LogitsObserver? observer) =>
-        SampleAligned(
+        SafeLlamaContextHandle context,
+        int indexWith,
+        int indexWithout,
+        ReadOnlySpan<int> additionalIndices,
+        float stepSize,
+        AlignmentMode mode,
+        LogitsObserver? observer)
+    {
+        for (var i = 0; i < additionalIndices.Length; i++)
+        {
+            _additionalRows[i] = (nint)LlamaApi.GetLogitsIth(context, additionalIndices[i]);
+        }
+        return SampleAligned(
             new ReadOnlySpan<float>(LlamaApi.GetLogitsIth(context, indexWith), _vocabularySize),
             new ReadOnlySpan<float>(LlamaApi.GetLogitsIth(context, indexWithout), _vocabularySize),
+            new PrincipleLogitRows(_additionalRows, _vocabularySize, _additionalStepSizes),
             stepSize,
             mode,
             observer);
+    }
+
+    /// <summary>As the engine samples a stream with one principle, from logits rows given directly.</summary>
+    internal int SampleAligned(
+        ReadOnlySpan<float> withPrinciple, ReadOnlySpan<float> withoutPrinciple, float stepSize, AlignmentMode mode, LogitsObserver? observer) =>
+        SampleAligned(withPrinciple, withoutPrinciple, new PrincipleLogitRows([], []), stepSize, mode, observer);
 
     /// <summary>
-    /// aligned = update(l_W, l_U); tokens outside the top-p nucleus of the principled distribution (with the logit
-    /// bias, without forbidden tokens) are dropped; if none of the rest has any probability, the principled nucleus is
-    /// sampled instead. Forbidden tokens are never picked on either path.
+    /// aligned = update(l_W, l_U) (with several principles, the combination over all of them); tokens outside the top-p
+    /// nucleus of the principled distribution P (W's, or the s = 0 combination of several; with the logit bias, without
+    /// forbidden tokens) are dropped; if none of the rest has any probability, the principled nucleus is sampled
+    /// instead. Forbidden tokens are never picked on either path.
     /// </summary>
     internal int SampleAligned(
-        ReadOnlySpan<float> withPrinciple, ReadOnlySpan<float> withoutPrinciple, float stepSize, AlignmentMode mode, LogitsObserver? observer)
+        ReadOnlySpan<float> firstWith,
+        ReadOnlySpan<float> withoutPrinciple,
+        PrincipleLogitRows others,
+        float stepSize,
+        AlignmentMode mode,
+        LogitsObserver? observer)
     {
         var aligned = _aligned.AsSpan(0, _vocabularySize);
         var updateStarted = Stopwatch.GetTimestamp();
-        AlignmentOperator.Apply(withPrinciple, withoutPrinciple, stepSize, mode, aligned);
+        ReadOnlySpan<float> withPrinciple;
+        if (others.Count == 0)
+        {
+            AlignmentOperator.Apply(firstWith, withoutPrinciple, stepSize, mode, aligned);
+            withPrinciple = firstWith;
+        }
+        else
+        {
+            var principled = _principled.AsSpan(0, _vocabularySize);
+            AlignmentOperator.Apply(firstWith, withoutPrinciple, stepSize, others, mode, principled, aligned, _scratch.AsSpan(0, _vocabularySize));
+            withPrinciple = principled;
+        }
         LastUpdateDuration = Stopwatch.GetElapsedTime(updateStarted);
+        var measurement = _steering?.Measure(aligned, withPrinciple, withoutPrinciple);
         Forbid(aligned);
         observer?.Invoke(aligned);
 
@@ -156,15 +249,17 @@ internal sealed unsafe class TokenSampler : IDisposable
         {
             var argmax = TensorPrimitives.IndexOfMax(aligned);
             RecordAligned(aligned, withPrinciple, withoutPrinciple, argmax, preparedOverCandidates: false, TimeSpan.Zero);
+            RecordSteering(measurement, aligned, withPrinciple, argmax, []);
             return argmax;
         }
 
         fixed (LlamaTokenData* candidates = _candidates)
         {
             var maskStarted = Stopwatch.GetTimestamp();
+            var nucleus = _principledNucleus is null ? default : _principledNucleus.Select(withPrinciple);
             var array = _principledNucleus is null
                 ? AllTokens(candidates, aligned)
-                : PrincipledCandidates(candidates, withPrinciple, aligned);
+                : PrincipledCandidates(candidates, nucleus, withPrinciple, aligned);
             LastMaskDuration = _principledNucleus is null ? TimeSpan.Zero : Stopwatch.GetElapsedTime(maskStarted);
             if (_grammar is not null)
             {
@@ -191,7 +286,130 @@ internal sealed unsafe class TokenSampler : IDisposable
             }
             var token = Draw(&array);
             RecordAligned(aligned, withPrinciple, withoutPrinciple, token, overCandidates, logprobsTime);
+            RecordSteering(measurement, aligned, withPrinciple, token, nucleus);
             return token;
+        }
+    }
+
+    /// <summary>
+    /// What steering did at this step: the measurement, and the token P would have given under the same draw — the
+    /// principled chain (same parameters, same random state) over P's nucleus, or over every token without one.
+    /// </summary>
+    private void RecordSteering(SteeringMeasurement? measurement, ReadOnlySpan<float> aligned, ReadOnlySpan<float> principled, int token, ReadOnlySpan<int> nucleus)
+    {
+        if (measurement is not { } measured)
+        {
+            return;
+        }
+        int choice;
+        if (_principledNucleus is null && _chainIsArgmax)
+        {
+            choice = ArgmaxAllowed(principled);
+        }
+        else
+        {
+            fixed (LlamaTokenData* candidates = _principledCandidates)
+            {
+                var array = nucleus.IsEmpty ? AllTokens(candidates, principled) : Candidates(candidates, nucleus, principled);
+                ForbidCandidates(array);
+                if (_grammar is not null)
+                {
+                    LlamaApi.SamplerApply(_grammar, &array);
+                    if (!AnyPossible(array))
+                    {
+                        array = AllTokens(candidates, principled);
+                        ForbidCandidates(array);
+                        LlamaApi.SamplerApply(_grammar, &array);
+                    }
+                }
+                LlamaApi.SamplerApply(_principledChain!, &array);
+                choice = _greedy ? array.Data[array.Selected].Id : DrawAt(array, _lastUniform);
+            }
+            // Its penalties follow the tokens the stream emits, as the chain's do.
+            LlamaApi.SamplerAccept(_principledChain!, token);
+        }
+        LastSteering = new SteeringStep(
+            choice,
+            MathF.Exp(aligned[token] - measured.AlignedNormalizer),
+            MathF.Exp(principled[token] - measured.PrincipledNormalizer),
+            MathF.Exp(principled[choice] - measured.PrincipledNormalizer),
+            measured.KlAlignedPrincipled,
+            measured.KlPrincipledBase,
+            measured.DirectionNorm);
+    }
+
+    /// <summary>
+    /// The token llama.cpp's dist sampler picks from <paramref name="array"/> when it draws <paramref name="uniform"/>:
+    /// the first whose running sum of exp(logit − max) reaches uniform times the total. Vectorised, where llama.cpp
+    /// calls expf per token, so a draw within float rounding of a boundary may land on the neighbouring token.
+    /// </summary>
+    private int DrawAt(LlamaTokenDataArray array, double uniform)
+    {
+        var weights = _drawWeights.AsSpan(0, (int)array.Size);
+        for (var i = 0; i < weights.Length; i++)
+        {
+            weights[i] = array.Data[i].Logit;
+        }
+        var max = TensorPrimitives.Max(weights);
+        if (!float.IsFinite(max))
+        {
+            return array.Data[0].Id;
+        }
+        TensorPrimitives.Subtract(weights, max, weights);
+        TensorPrimitives.Exp(weights, weights);
+        var target = TensorPrimitives.Sum(weights) * uniform;
+        const int block = 256;
+        var running = 0d;
+        for (var start = 0; start < weights.Length; start += block)
+        {
+            var part = weights.Slice(start, Math.Min(block, weights.Length - start));
+            var partSum = TensorPrimitives.Sum(part);
+            if (running + partSum < target)
+            {
+                running += partSum;
+                continue;
+            }
+            for (var i = 0; i < part.Length; i++)
+            {
+                running += part[i];
+                if (running >= target)
+                {
+                    return array.Data[start + i].Id;
+                }
+            }
+        }
+        return array.Data[weights.Length - 1].Id;
+    }
+
+    private int ArgmaxAllowed(ReadOnlySpan<float> logits)
+    {
+        if (_forbidden is null)
+        {
+            return TensorPrimitives.IndexOfMax(logits);
+        }
+        var best = -1;
+        for (var i = 0; i < logits.Length; i++)
+        {
+            if ((best < 0 || logits[i] > logits[best]) && !_forbidden.AsSpan().Contains(i))
+            {
+                best = i;
+            }
+        }
+        return best;
+    }
+
+    private void ForbidCandidates(LlamaTokenDataArray array)
+    {
+        if (_forbidden is null)
+        {
+            return;
+        }
+        for (nuint i = 0; i < array.Size; i++)
+        {
+            if (_forbidden.AsSpan().Contains(array.Data[i].Id))
+            {
+                array.Data[i].Logit = float.NegativeInfinity;
+            }
         }
     }
 
@@ -266,15 +484,30 @@ internal sealed unsafe class TokenSampler : IDisposable
         _grammar?.Dispose();
         Logprobs?.Dispose();
         _principledNucleus?.Dispose();
-        if (_aligned is not null)
+        _principledChain?.Dispose();
+        _steering?.Dispose();
+        Return(ref _aligned);
+        Return(ref _principled);
+        Return(ref _scratch);
+        Return(ref _drawWeights);
+        if (_principledCandidates is not null)
         {
-            ArrayPool<float>.Shared.Return(_aligned);
-            _aligned = null;
+            ArrayPool<LlamaTokenData>.Shared.Return(_principledCandidates);
+            _principledCandidates = null;
         }
         if (_candidates is not null)
         {
             ArrayPool<LlamaTokenData>.Shared.Return(_candidates);
             _candidates = null;
+        }
+    }
+
+    private static void Return(ref float[]? buffer)
+    {
+        if (buffer is not null)
+        {
+            ArrayPool<float>.Shared.Return(buffer);
+            buffer = null;
         }
     }
 
@@ -287,9 +520,18 @@ internal sealed unsafe class TokenSampler : IDisposable
         return new LlamaTokenDataArray { Data = candidates, Size = (nuint)_vocabularySize, Selected = -1 };
     }
 
-    private LlamaTokenDataArray PrincipledCandidates(LlamaTokenData* candidates, ReadOnlySpan<float> withPrinciple, ReadOnlySpan<float> aligned)
+    private static LlamaTokenDataArray Candidates(LlamaTokenData* candidates, ReadOnlySpan<int> tokens, ReadOnlySpan<float> logits)
     {
-        var nucleus = _principledNucleus!.Select(withPrinciple);
+        for (var i = 0; i < tokens.Length; i++)
+        {
+            candidates[i] = new LlamaTokenData { Id = tokens[i], Logit = logits[tokens[i]] };
+        }
+        return new LlamaTokenDataArray { Data = candidates, Size = (nuint)tokens.Length, Selected = -1 };
+    }
+
+    private LlamaTokenDataArray PrincipledCandidates(
+        LlamaTokenData* candidates, ReadOnlySpan<int> nucleus, ReadOnlySpan<float> withPrinciple, ReadOnlySpan<float> aligned)
+    {
         var anyPlausible = false;
         for (var i = 0; i < nucleus.Length; i++)
         {
@@ -310,7 +552,8 @@ internal sealed unsafe class TokenSampler : IDisposable
         return new LlamaTokenDataArray { Data = candidates, Size = (nuint)nucleus.Length, Selected = -1 };
     }
 
-    private static SafeLlamaSamplerHandle BuildChain(SamplingParameters p, int vocabularySize, bool includeTopP)
+    /// <param name="includeDraw">Whether the chain ends with the seeded draw; without it, a non-greedy chain leaves the candidates for one.</param>
+    private static SafeLlamaSamplerHandle BuildChain(SamplingParameters p, int vocabularySize, bool includeTopP, bool includeDraw = true)
     {
         var chain = NewChain();
         if (p.HasLogitBias)
@@ -343,7 +586,10 @@ internal sealed unsafe class TokenSampler : IDisposable
             Add(chain, LlamaApi.SamplerInitMinP(p.MinP, 1));
         }
         Add(chain, LlamaApi.SamplerInitTemperature(p.Temperature));
-        Add(chain, LlamaApi.SamplerInitDistribution(p.Seed ?? uint.MaxValue));
+        if (includeDraw)
+        {
+            Add(chain, LlamaApi.SamplerInitDistribution(p.Seed ?? uint.MaxValue));
+        }
         return chain;
     }
 

@@ -45,8 +45,7 @@ internal sealed class BatchScheduler(
 
     /// <summary>Sequence ids held by running requests.</summary>
     public int[] RunningSequences() =>
-        [.. _running.SelectMany(admission => admission.Streams).SelectMany(request =>
-            request.Without is null ? [request.With.SequenceId] : new[] { request.With.SequenceId, request.Without.SequenceId })];
+        [.. _running.SelectMany(admission => admission.Streams).SelectMany(request => request.Cursors).Select(cursor => cursor.SequenceId)];
 
     /// <summary>Sequence ids the prompt cache holds.</summary>
     public int[] CachedSequences() => _cache.SequenceIds();
@@ -236,16 +235,28 @@ internal sealed class BatchScheduler(
         plan.Without.Cursor?.Dispose();
 
         var admission = new Admission(pending, _arrivals++);
-        var request = new ActiveRequest(pending, admission, placement, model);
+        int[] additional = [.. pending.Additional.Select(_ => _freeSequences.Pop())];
+        var request = new ActiveRequest(pending, admission, placement, model, additional);
         if (pending.Comparison is { } comparison)
         {
             // Listed before the linear alignment choice they follow: steps sample in reverse order, so it reads the shared
             // logits rows before a plain choice masks them in place.
-            AddComparisonChoice(admission, pending with { PromptWithout = null, Output = comparison.PrincipleInPrompt, Comparison = null }, request.With);
+            var principleInPrompt = pending with
+            {
+                PromptWith = comparison.PrincipleInPromptTokens, PromptWithout = null, Output = comparison.PrincipleInPrompt, Comparison = null, AdditionalPrinciples = null,
+            };
+            if (comparison.PrincipleInPromptSource is { } source)
+            {
+                AddComparisonChoice(admission, principleInPrompt, promptSource: request.PrincipleCursor(source));
+            }
+            else
+            {
+                AddComparisonChoice(admission, principleInPrompt, prefixSource: request.With, prefixLength: comparison.PrincipleInPromptShared);
+            }
             AddComparisonChoice(
                 admission,
-                pending with { PromptWith = pending.PromptWithout!, PromptWithout = null, Output = comparison.Base, Comparison = null },
-                request.Without!);
+                pending with { PromptWith = pending.PromptWithout!, PromptWithout = null, Output = comparison.Base, Comparison = null, AdditionalPrinciples = null },
+                promptSource: request.Without!);
         }
         admission.Streams.Add(request);
         admission.Main = request;
@@ -269,7 +280,7 @@ internal sealed class BatchScheduler(
         EvictCache();
         foreach (var stream in admission.Streams)
         {
-            stream.Place(_freeSequences.Pop(), stream.IsAligned ? _freeSequences.Pop() : -1);
+            stream.Place(_freeSequences);
             _active.Add(stream);
         }
         admission.AwaitingToken = true;
@@ -289,10 +300,12 @@ internal sealed class BatchScheduler(
         }
     }
 
-    private void AddComparisonChoice(Admission admission, PendingRequest choice, SequenceCursor promptSource)
+    /// <summary>Adds a comparison choice that takes its whole prompt from <paramref name="promptSource"/>, or computes it after copying a prefix.</summary>
+    private void AddComparisonChoice(
+        Admission admission, PendingRequest choice, SequenceCursor? promptSource = null, SequenceCursor? prefixSource = null, int prefixLength = 0)
     {
         var placement = new SequencePlacement(_freeSequences.Pop(), WithStart: 0, WithoutSequence: -1, WithoutStart: 0, CopyToWithout: 0, SharedCells: 0);
-        var stream = new ActiveRequest(choice, admission, placement, model, promptSource);
+        var stream = new ActiveRequest(choice, admission, placement, model, promptSource: promptSource, prefixSource: prefixSource, prefixLength: prefixLength);
         admission.Streams.Add(stream);
         _active.Add(stream);
     }
@@ -478,15 +491,16 @@ internal sealed class BatchScheduler(
         foreach (var stream in admission.Streams)
         {
             _active.Remove(stream);
-            FreeSequence(stream.With.SequenceId);
-            if (stream.Without is not null)
+            foreach (var cursor in stream.Cursors)
             {
-                FreeSequence(stream.Without.SequenceId);
+                FreeSequence(cursor.SequenceId);
+                if (stream.Finished)
+                {
+                    cursor.Dispose();
+                }
             }
             if (stream.Finished)
             {
-                stream.With.Dispose();
-                stream.Without?.Dispose();
                 stream.Dispose();
             }
         }
@@ -509,9 +523,10 @@ internal sealed class BatchScheduler(
     }
 
     /// <summary>
-    /// Where a comparison choice recomputing after a preemption copies its prompt from: the linear alignment stream's W
-    /// or U, which hold it; once that stream has ended, the base choice copies the prefix it shares with the
-    /// principle-in-prompt choice, so that the choices never take more cells than the comparison was admitted with.
+    /// Where a comparison choice recomputing after a preemption copies its prompt from: the linear alignment stream's
+    /// sequence that holds it (or, for a principles-in-prompt choice with a prompt of its own, the prefix it shares with
+    /// W); once that stream has ended, the base choice copies the prefix it shares with the principles-in-prompt choice,
+    /// so that the choices never take more cells than the comparison was admitted with.
     /// </summary>
     private static (SequenceCursor? Source, int Length) PrefixSource(Admission admission, ActiveRequest stream)
     {
@@ -522,10 +537,16 @@ internal sealed class BatchScheduler(
         var isBase = ReferenceEquals(stream.Output, comparison.Base);
         if (admission.Main is { } main)
         {
-            return isBase ? (main.Without, stream.With.Prompt.Length) : (main.With, stream.With.Prompt.Length);
+            if (isBase)
+            {
+                return (main.Without, stream.With.Prompt.Length);
+            }
+            return comparison.PrincipleInPromptSource is { } source
+                ? (main.PrincipleCursor(source), stream.With.Prompt.Length)
+                : (main.With, comparison.PrincipleInPromptShared);
         }
         var principleInPrompt = admission.Streams.Find(other => ReferenceEquals(other.Output, comparison.PrincipleInPrompt));
-        return isBase && principleInPrompt is not null ? (principleInPrompt.With, admission.Pending.SharedPrefix) : (null, 0);
+        return isBase && principleInPrompt is not null ? (principleInPrompt.With, comparison.BaseSharedWithPrincipleInPrompt) : (null, 0);
     }
 
     private void FreeSequence(int sequenceId)
@@ -558,6 +579,10 @@ internal sealed class BatchScheduler(
         if (request.Sampler.Logprobs is not null)
         {
             request.Output.AddLogprobs(request.Text.DecodedChars, token, request.Sampler, _piece ??= Piece);
+        }
+        if (request.Sampler.LastSteering is { } steering)
+        {
+            request.Output.AddSteering(request.Text.DecodedChars, token, steering, _piece ??= Piece);
         }
         if (request.Text.Add(Piece(token), request.Output))
         {
@@ -631,9 +656,14 @@ internal sealed class BatchScheduler(
                 _cache.Remove(without, _freeSequences);
                 without = null;
             }
+            foreach (var cursor in request.Additional)
+            {
+                // The cache matches later prompts against W and U, which a request with one principle or none reuses.
+                _cache.Remove(cursor, _freeSequences);
+            }
             if (keepPrompts && request.With.Length > 0)
             {
-                _cache.Add(new PromptCacheEntry(request.With, without, without is null ? 0 : request.SharedCells));
+                _cache.Add(new PromptCacheEntry(request.With, without, without is null ? 0 : request.PairSharedCells));
             }
             else
             {

@@ -1,3 +1,4 @@
+using System.ComponentModel;
 using System.Text.Json.Serialization;
 
 namespace LinearAlign.Server.Contracts;
@@ -16,7 +17,9 @@ public sealed record ChatCompletionChoice(
     int Index,
     AssistantMessage Message,
     [property: JsonIgnore(Condition = JsonIgnoreCondition.Never)] ChatChoiceLogprobs? Logprobs,
-    string FinishReason);
+    string FinishReason,
+    [property: Description("Extension, with alignment_diagnostics: what steering did at each token of this choice.")]
+    ChoiceAlignmentInfo? LinearAlignment = null);
 
 public sealed record AssistantMessage(
     string Role,
@@ -38,7 +41,9 @@ public sealed record ChatCompletionChunkChoice(
     int Index,
     ChatDelta Delta,
     [property: JsonIgnore(Condition = JsonIgnoreCondition.Never)] ChatChoiceLogprobs? Logprobs,
-    [property: JsonIgnore(Condition = JsonIgnoreCondition.Never)] string? FinishReason);
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.Never)] string? FinishReason,
+    [property: Description("Extension, with alignment_diagnostics: what steering did at each token of this delta.")]
+    ChoiceAlignmentInfo? LinearAlignment = null);
 
 /// <summary>The new part of the assistant message; empty in the chunk that carries the finish reason.</summary>
 public sealed record ChatDelta(string? Role, string? Content);

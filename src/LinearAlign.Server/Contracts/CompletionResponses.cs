@@ -1,3 +1,4 @@
+using System.ComponentModel;
 using System.Text.Json.Serialization;
 
 namespace LinearAlign.Server.Contracts;
@@ -16,7 +17,9 @@ public sealed record CompletionChoice(
     int Index,
     string Text,
     [property: JsonIgnore(Condition = JsonIgnoreCondition.Never)] CompletionLogprobs? Logprobs,
-    string FinishReason);
+    string FinishReason,
+    [property: Description("Extension, with alignment_diagnostics: what steering did at each token of this choice.")]
+    ChoiceAlignmentInfo? LinearAlignment = null);
 
 /// <summary>One server-sent event of a streamed completion: new text of one choice, its finish reason, or the usage.</summary>
 public sealed record CompletionChunk(
@@ -33,4 +36,6 @@ public sealed record CompletionChunkChoice(
     int Index,
     string Text,
     [property: JsonIgnore(Condition = JsonIgnoreCondition.Never)] CompletionLogprobs? Logprobs,
-    [property: JsonIgnore(Condition = JsonIgnoreCondition.Never)] string? FinishReason);
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.Never)] string? FinishReason,
+    [property: Description("Extension, with alignment_diagnostics: what steering did at each token of this delta.")]
+    ChoiceAlignmentInfo? LinearAlignment = null);

@@ -71,13 +71,19 @@ public abstract record GenerationBody
     [Description("Extension (linear alignment): how far to move toward the principle, within Alignment:MinStepSize..MaxStepSize (default -10..20). Default Alignment:DefaultStepSize (2). Negative values move away from it.")]
     public float? StepSize { get; init; }
 
+    [Description("Extension (linear alignment): several principles at once, 1 to Alignment:MaxPrinciples (default 4), each {\"text\", \"step_size\"} (step default Alignment:DefaultStepSize), instead of principle + step_size (giving both is an error). Combined as aligned = l_U + sum_i (1 + s_i)(l_W_i - l_U): with one principle exactly principle + step_size; at s_i = 0 each counts as plain prompting with it; below -1 a principle steers away. Each takes one more KV cache sequence, decoded in the same batch.")]
+    public IReadOnlyList<PrincipleBody?>? Principles { get; init; }
+
+    [Description("Extension (linear alignment): trace what steering changed. The choice steered by principles carries choices[i].linear_alignment.tokens (per token: whether it was steered, the token the principled distribution alone would have chosen under the same draw, both probabilities), and linear_alignment.diagnostics sums them up (when streaming: in the chunk that ends the choice). Needs a principle. Default false.")]
+    public bool? AlignmentDiagnostics { get; init; }
+
     [Description("Extension (linear alignment): \"reference\" (l_W + s(l_W - l_U), as in the paper's code) or \"normalized\" (l_W + s d/|d| with d = log_softmax(l_W) - log_softmax(l_U), the paper's Algorithm 1). Default Alignment:DefaultMode.")]
     public string? AlignmentMode { get; init; }
 
     [Description("Extension (linear alignment): decode the request three ways at once, in the same batches, for comparison: choice 0 with linear alignment, choice 1 with the principle in the prompt only (step 0), choice 2 the base model without the principle. Needs a principle and n = 1 (one prompt for completions); each choice has its own sampling state from the same parameters and seed; usage counts the prompt once and every choice's tokens. Default false.")]
     public bool? AlignmentCompare { get; init; }
 
-    [Description("Extensions nested as {\"extra_body\": {\"principle\": ..., \"step_size\": ..., \"alignment_mode\": ..., \"alignment_compare\": ...}}, for clients that pass an SDK's extra_body through literally. Top-level fields are what the SDKs send; giving a field in both places is an error.")]
+    [Description("Extensions nested as {\"extra_body\": {\"principle\": ..., \"step_size\": ..., \"principles\": ..., \"alignment_mode\": ..., \"alignment_compare\": ..., \"alignment_diagnostics\": ...}}, for clients that pass an SDK's extra_body through literally. Top-level fields are what the SDKs send; giving a field in both places is an error.")]
     public ExtraBody? ExtraBody { get; init; }
 }
 
@@ -91,6 +97,20 @@ public sealed record ExtraBody
     public string? AlignmentMode { get; init; }
 
     public bool? AlignmentCompare { get; init; }
+
+    public IReadOnlyList<PrincipleBody?>? Principles { get; init; }
+
+    public bool? AlignmentDiagnostics { get; init; }
+}
+
+/// <summary>One entry of "principles".</summary>
+public sealed record PrincipleBody
+{
+    [Description("The principle, in natural language.")]
+    public string? Text { get; init; }
+
+    [Description("How far to move toward it, within Alignment:MinStepSize..MaxStepSize; below -1 moves away. Default Alignment:DefaultStepSize.")]
+    public float? StepSize { get; init; }
 }
 
 public sealed record StreamOptions

@@ -6,8 +6,12 @@ using LinearAlign.Server.Contracts;
 
 namespace LinearAlign.Server.Endpoints;
 
-/// <summary>Something that happened to one choice: new text with its tokens' log-probabilities (where asked for), or its end (<see cref="Result"/> set).</summary>
-public readonly record struct ChoiceEvent(int Index, string Text, IReadOnlyList<TokenLogprob>? Logprobs, GenerationResult? Result);
+/// <summary>
+/// Something that happened to one choice: new text with its tokens' log-probabilities and steering (where asked for),
+/// or its end (<see cref="Result"/> set).
+/// </summary>
+public readonly record struct ChoiceEvent(
+    int Index, string Text, IReadOnlyList<TokenLogprob>? Logprobs, IReadOnlyList<SteeredToken>? Steering, GenerationResult? Result);
 
 /// <summary>
 /// The generations of one HTTP request, submitted together so they share decode steps. Disposing cancels whatever
@@ -125,12 +129,12 @@ public sealed class ChoiceRun : IAsyncDisposable
     {
         await foreach (var delta in stream.ReadDeltasAsync(cancellationToken))
         {
-            // A delta with log-probabilities but no text still goes out, so that a stream lists every token a whole response does.
-            if (delta.Text.Length > 0 || delta.Logprobs is { Count: > 0 })
+            // A delta with log-probabilities or steering but no text still goes out, so that a stream lists every token a whole response does.
+            if (delta.Text.Length > 0 || delta.Logprobs is { Count: > 0 } || delta.Steering is { Count: > 0 })
             {
-                yield return new ChoiceEvent(index, delta.Text, delta.Logprobs, null);
+                yield return new ChoiceEvent(index, delta.Text, delta.Logprobs, delta.Steering, null);
             }
         }
-        yield return new ChoiceEvent(index, string.Empty, null, await stream.Completion);
+        yield return new ChoiceEvent(index, string.Empty, null, null, await stream.Completion);
     }
 }

@@ -103,14 +103,14 @@ public static class CompletionEndpoints
             }
             for (; hasEvent; hasEvent = await events.MoveNextAsync())
             {
-                var (index, text, logprobs, result) = events.Current;
+                var (index, text, logprobs, steering, result) = events.Current;
                 if (result is null)
                 {
-                    await ServerSentEvents.WriteAsync(response, format.Text(index, text, logprobs), cancellationToken);
+                    await ServerSentEvents.WriteAsync(response, format.Text(index, text, logprobs, steering), cancellationToken);
                     continue;
                 }
                 results[index] = result;
-                await ServerSentEvents.WriteAsync(response, format.Finish(index, result.FinishReason), cancellationToken);
+                await ServerSentEvents.WriteAsync(response, format.Finish(index, result), cancellationToken);
             }
             var usage = run.Usage(results);
             log?.Record(usage);

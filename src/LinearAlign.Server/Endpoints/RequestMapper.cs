@@ -141,6 +141,12 @@ public static class RequestMapper
             Grammar = ResponseFormatGrammar.Of(body.ResponseFormat),
         };
         var principle = Extension(body.Principle, body.ExtraBody?.Principle, "principle");
+        var principles = Extension(body.Principles, body.ExtraBody?.Principles, "principles")?
+            .Select((entry, i) => entry is null
+                ? throw EngineException.Invalid($"principles[{i}]", $"'principles[{i}]' must be an object with a 'text'.")
+                : new SteeringPrinciple(entry.Text ?? string.Empty, entry.StepSize))
+            .ToList();
+        var diagnostics = Extension(body.AlignmentDiagnostics, body.ExtraBody?.AlignmentDiagnostics, "alignment_diagnostics") == true;
         var stepSize = Extension(body.StepSize, body.ExtraBody?.StepSize, "step_size");
         var mode = ParseMode(Extension(body.AlignmentMode, body.ExtraBody?.AlignmentMode, "alignment_mode"));
         var compare = Extension(body.AlignmentCompare, body.ExtraBody?.AlignmentCompare, "alignment_compare") == true;
@@ -161,6 +167,8 @@ public static class RequestMapper
                 {
                     Principle = principle,
                     StepSize = stepSize,
+                    Principles = principles,
+                    AlignmentDiagnostics = diagnostics,
                     Mode = mode,
                     // Distinct seeds per choice, or n seeded choices would all be the same text.
                     Sampling = body.Seed is { } seed ? sampling with { Seed = FoldSeed(seed + choice) } : sampling,

@@ -105,4 +105,25 @@ public sealed class RequestValidationTests(EngineFixture fixture)
 
         Assert.Equal(EngineErrorCode.InvalidParameter, error.Code);
     }
+
+    public static TheoryData<GenerationRequest, string> BadPrinciples => new()
+    {
+        { Requests.Aligned("What is it", "Be kind", 2f) with { Principles = [new SteeringPrinciple("Be brief", 1f)] }, "principles" },
+        { Requests.Plain("What is it") with { StepSize = 2f, Principles = [new SteeringPrinciple("Be brief", 1f)] }, "principles" },
+        { Requests.Plain("What is it") with { Principles = [] }, "principles" },
+        { Requests.Plain("What is it") with { Principles = [.. Enumerable.Repeat(new SteeringPrinciple("Be brief"), 5)] }, "principles" },
+        { Requests.Plain("What is it") with { Principles = [new SteeringPrinciple("Be brief"), new SteeringPrinciple("  ")] }, "principles[1].text" },
+        { Requests.Plain("What is it") with { Principles = [new SteeringPrinciple("Be brief", 21f)] }, "principles[0].step_size" },
+        { Requests.Plain("What is it") with { Principles = [new SteeringPrinciple("Be kind"), new SteeringPrinciple("Be brief", float.NaN)] }, "principles[1].step_size" },
+        { Requests.Plain("What is it") with { AlignmentDiagnostics = true }, "alignment_diagnostics" },
+    };
+
+    [Theory]
+    [MemberData(nameof(BadPrinciples))]
+    public void A_bad_principles_list_or_diagnostics_without_a_principle_is_rejected_naming_the_field(GenerationRequest request, string param)
+    {
+        var error = Assert.Throws<EngineException>(() => fixture.Engine.Submit(request));
+
+        Assert.Equal((EngineErrorCode.InvalidParameter, param), (error.Code, error.Param));
+    }
 }

@@ -40,4 +40,26 @@ public sealed class AllocationTests(EngineFixture fixture)
 
         Assert.True(longRun - shortRun < 200, $"200 more tokens allocated {longRun - shortRun} more bytes on the inference thread");
     }
+
+    [Theory]
+    [InlineData(1f, false)]
+    [InlineData(0f, true)]
+    [InlineData(1f, true)]
+    public async Task Several_principles_and_diagnostics_allocate_nothing_more_per_token(float temperature, bool diagnostics)
+    {
+        var request = new GenerationRequest
+        {
+            Prompt = "What is the answer to the question",
+            Principles = [new SteeringPrinciple("Be kind", 2f), new SteeringPrinciple("Be brief", -2f)],
+            AlignmentDiagnostics = diagnostics,
+            Sampling = new() { Temperature = temperature, TopP = 0.9f, Seed = 3, LogitBias = Requests.NoEndOfGeneration },
+        };
+        await AllocatedOnInferenceThreadAsync(request, 8);
+        await AllocatedOnInferenceThreadAsync(request, 8 + 200);
+
+        var shortRun = await AllocatedOnInferenceThreadAsync(request, 8);
+        var longRun = await AllocatedOnInferenceThreadAsync(request, 8 + 200);
+
+        Assert.True(longRun - shortRun < 200, $"200 more tokens allocated {longRun - shortRun} more bytes on the inference thread");
+    }
 }

@@ -106,10 +106,31 @@ public sealed class PreemptionTests(EngineFixture fixture)
     }
 
     [Fact]
-    public async Task A_comparison_is_preempted_whole_and_gives_each_choice_as_alone()
+    public async Task A_request_with_several_principles_is_preempted_whole_and_gives_the_same_text_as_alone()
+    {
+        await AssertSameAsAlone(
+        [
+            Long(Requests.Plain(First), 150),
+            Long(Requests.Plain(Second), 60) with
+            {
+                Principles = [new SteeringPrinciple("Be kind", 2f), new SteeringPrinciple("Answer the question", -2f)],
+                Sampling = Seeded,
+            },
+        ]);
+    }
+
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task A_comparison_is_preempted_whole_and_gives_each_choice_as_alone(bool severalPrinciples)
     {
         await using var engine = await fixture.StartEngineAsync(new EngineOptions { MaxSequences = 8 }, SmallContext);
-        var comparison = Long(Requests.Aligned(Second, "Answer the question", 3f), 50) with { Sampling = Seeded };
+        var comparison = Long(Requests.Aligned(Second, "Answer the question", 3f), severalPrinciples ? 45 : 50) with { Sampling = Seeded };
+        if (severalPrinciples)
+        {
+            // Choice 1 then decodes a prompt of its own: both principles steered toward, in one system message.
+            comparison = comparison with { Principle = null, StepSize = null, Principles = [new("Answer the question", 3f), new("Be kind", 1f)] };
+        }
         var alone = await Task.WhenAll(engine.SubmitComparison(comparison).Select(stream => stream.Completion));
         using var preemptions = EngineCounter.Preemptions(engine);
 
