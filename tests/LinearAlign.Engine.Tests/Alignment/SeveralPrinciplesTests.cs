@@ -168,7 +168,7 @@ public sealed class SeveralPrinciplesTests(EngineFixture fixture)
         SequenceCensus? census = null;
         await foreach (var _ in stream.ReadDeltasAsync())
         {
-            census = await fixture.Engine.SequenceCensusAsync();
+            census ??= await fixture.Engine.SequenceCensusAsync();
             await cancellation.CancelAsync();
         }
 
