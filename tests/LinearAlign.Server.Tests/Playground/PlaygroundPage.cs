@@ -52,6 +52,14 @@ public sealed class PlaygroundPage : IAsyncDisposable
 
     public ILocator Principle => Page.GetByLabel("Principle", new() { Exact = true });
 
+    /// <summary>The first principle's step, the only one until a principle is added.</summary>
+    public ILocator StepSize => Page.GetByRole(AriaRole.Slider, new() { Name = "Step size", Exact = true });
+
+    public ILocator AddPrinciple => Page.GetByRole(AriaRole.Button, new() { Name = "Add principle" });
+
+    /// <summary>Every principle's text box, the first included.</summary>
+    public ILocator PrincipleBoxes => Page.Locator("#principle-list textarea");
+
     /// <summary>The example principles' buttons.</summary>
     public ILocator Examples => Page.GetByRole(AriaRole.Group, new() { Name = "Examples" }).GetByRole(AriaRole.Button);
 
@@ -89,6 +97,17 @@ public sealed class PlaygroundPage : IAsyncDisposable
     public IReadOnlyList<Reply> Replies(int turn) =>
         [.. Enumerable.Range(0, 3).Select(column => new Reply(Turns.Nth(turn).GetByRole(AriaRole.Region).Nth(column)))];
 
+    /// <summary>An added principle by its position, from 2.</summary>
+    public ILocator PrincipleNumber(int number) => Page.GetByLabel($"Principle {number}", new() { Exact = true });
+
+    /// <summary>An added principle's step by the principle's position, from 2.</summary>
+    public ILocator StepSizeFor(int number) => Page.GetByRole(AriaRole.Slider, new() { Name = $"Step size for principle {number}", Exact = true });
+
+    public ILocator RemovePrinciple(int number) => Page.GetByRole(AriaRole.Button, new() { Name = $"Remove principle {number}", Exact = true });
+
+    /// <summary>What a steered token shows on hover and focus.</summary>
+    public ILocator TokenTip => Page.Locator("#token-tip");
+
     /// <summary>Types the message, sends it with the Send button and returns the chat request the page made.</summary>
     public async Task<IRequest> SendAsync(string message)
     {
@@ -124,6 +143,12 @@ public sealed class PlaygroundPage : IAsyncDisposable
         public ILocator Heading => Region.GetByRole(AriaRole.Heading);
 
         public ILocator Text => Region.Locator(".reply-text");
+
+        /// <summary>The highlighted tokens: those that steering changed (the linear alignment column only).</summary>
+        public ILocator SteeredTokens => Text.Locator("mark.steered");
+
+        /// <summary>Steered tokens of the total and the mean divergence, under the linear alignment reply.</summary>
+        public ILocator SteeringSummary => Region.Locator(".alignment-summary");
 
         public ILocator Tokens => Region.Locator(".tokens");
 

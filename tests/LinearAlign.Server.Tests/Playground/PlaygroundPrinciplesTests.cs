@@ -36,6 +36,20 @@ public sealed class PlaygroundPrinciplesTests(PrincipledPlaygroundFixture fixtur
     }
 
     [Fact]
+    public async Task With_several_principles_an_example_fills_the_first_and_leaves_the_others()
+    {
+        await using var playground = await fixture.OpenAsync();
+        await playground.AddPrinciple.ClickAsync();
+        await playground.PrincipleNumber(2).FillAsync("Answer in rhyme.");
+        var (name, principle) = PrincipledPlaygroundFixture.Principles[2];
+
+        await playground.Examples.GetByText(name, new() { Exact = true }).ClickAsync();
+
+        await Expect(playground.Principle).ToHaveValueAsync(principle);
+        await Expect(playground.PrincipleNumber(2)).ToHaveValueAsync("Answer in rhyme.");
+    }
+
+    [Fact]
     public async Task A_principle_typed_before_the_model_list_arrives_is_kept()
     {
         await using var playground = await fixture.OpenAsync();
