@@ -4,6 +4,7 @@ using System.Text.Json;
 namespace LinearAlign.Bench;
 
 /// <summary>"--name value" pairs.</summary>
+/// <remarks>Not System.CommandLine: declaring each command's options there would take more lines than this parser has; the commands read what they need by name.</remarks>
 public sealed class BenchArguments
 {
     private readonly Dictionary<string, string> _values;

@@ -4,6 +4,7 @@ using System.Globalization;
 using System.Text.Json;
 using LinearAlign.Engine.Alignment;
 using LinearAlign.Engine.Generation;
+using LinearAlign.Engine.Measurement;
 using LinearAlign.Engine.Model;
 using LinearAlign.Engine.Options;
 using LinearAlign.Engine.Sampling;
@@ -229,9 +230,9 @@ public static class EngineBenchmark
     {
         async Task<long> AllocatedDuringAsync(int tokens)
         {
-            var before = await engine.InspectAsync(_ => GC.GetAllocatedBytesForCurrentThread());
+            var before = await EngineProbe.InferenceThreadAllocatedBytesAsync(engine);
             await engine.Submit(request with { MaxTokens = tokens }).Completion;
-            return await engine.InspectAsync(_ => GC.GetAllocatedBytesForCurrentThread()) - before;
+            return await EngineProbe.InferenceThreadAllocatedBytesAsync(engine) - before;
         }
 
         var shortRun = await AllocatedDuringAsync(8);
@@ -270,8 +271,7 @@ public static class EngineBenchmark
     /// </summary>
     private static LogprobCost LogprobCostOver(IReadOnlyList<float[]> rows)
     {
-        using var sampler = new TokenSampler(new SamplingParameters { Temperature = 0f }, rows[0].Length, aligned: true, topLogprobs: 5);
-        var calculator = sampler.Logprobs!;
+        using var sampler = new SamplerProbe(new SamplingParameters { Temperature = 0f }, rows[0].Length, topLogprobs: 5);
         var plain = new List<double>();
         var aligned = new List<double>();
         const int timedPasses = 4;
@@ -280,11 +280,8 @@ public static class EngineBenchmark
         {
             for (var i = 0; i < rows.Count; i++)
             {
-                var started = Stopwatch.GetTimestamp();
-                calculator.Over(rows[i]);
-                calculator.Logprob(rows[i], 0);
-                var plainTime = Stopwatch.GetElapsedTime(started);
-                sampler.SampleAligned(rows[i], rows[(i + 1) % rows.Count], 2f, AlignmentMode.Reference, observer: null);
+                var plainTime = sampler.TimePlainLogprobs(rows[i], 0);
+                sampler.SampleAligned(rows[i], rows[(i + 1) % rows.Count], 2f, AlignmentMode.Reference);
                 if (pass > 0)
                 {
                     plain.Add(plainTime.TotalMicroseconds);
@@ -309,8 +306,8 @@ public static class EngineBenchmark
     /// </summary>
     private static double DiagnosticsCostOver(IReadOnlyList<float[]> rows, SamplingParameters sampling)
     {
-        using var traced = new TokenSampler(sampling, rows[0].Length, aligned: true, diagnostics: true);
-        using var untraced = new TokenSampler(sampling, rows[0].Length, aligned: true);
+        using var traced = new SamplerProbe(sampling, rows[0].Length, diagnostics: true);
+        using var untraced = new SamplerProbe(sampling, rows[0].Length);
         var withDiagnostics = new List<double>();
         var without = new List<double>();
         const int timedPasses = 4;
@@ -320,10 +317,10 @@ public static class EngineBenchmark
             {
                 var (withPrinciple, withoutPrinciple) = (rows[i], rows[(i + 1) % rows.Count]);
                 var started = Stopwatch.GetTimestamp();
-                traced.SampleAligned(withPrinciple, withoutPrinciple, 2f, AlignmentMode.Reference, observer: null);
+                traced.SampleAligned(withPrinciple, withoutPrinciple, 2f, AlignmentMode.Reference);
                 var tracedTime = Stopwatch.GetElapsedTime(started);
                 started = Stopwatch.GetTimestamp();
-                untraced.SampleAligned(withPrinciple, withoutPrinciple, 2f, AlignmentMode.Reference, observer: null);
+                untraced.SampleAligned(withPrinciple, withoutPrinciple, 2f, AlignmentMode.Reference);
                 if (pass > 0)
                 {
                     withDiagnostics.Add(tracedTime.TotalMicroseconds);
@@ -335,15 +332,11 @@ public static class EngineBenchmark
     }
 
     /// <summary>
-    /// The l_W rows of <paramref name="request"/>, captured in one run: at step size 0 the aligned logits the observer
-    /// sees are l_W bit for bit (forbidden tokens at minus infinity, which the mask sets again).
+    /// The l_W rows of <paramref name="request"/>, captured in one run: at step size 0 the aligned logits its tokens are
+    /// sampled from are l_W bit for bit (forbidden tokens at minus infinity, which the mask sets again).
     /// </summary>
-    private static async Task<List<float[]>> PrincipledRowsAsync(InferenceEngine engine, GenerationRequest request)
-    {
-        var rows = new List<float[]>();
-        await engine.Submit(request with { StepSize = 0f, LogitsObserver = logits => rows.Add(logits.ToArray()) }).Completion;
-        return rows;
-    }
+    private static Task<IReadOnlyList<float[]>> PrincipledRowsAsync(InferenceEngine engine, GenerationRequest request) =>
+        EngineProbe.SampledLogitsAsync(engine, request with { StepSize = 0f });
 
     /// <summary>
     /// Rows unlike the forged model's, whose random weights leave one token so far ahead that expf underflows (cheaply
@@ -359,7 +352,7 @@ public static class EngineBenchmark
     /// <summary>The principled nucleus mask timed inside the sampler, replaying <paramref name="rows"/> as l_W (and as l_U: the update is not what is timed).</summary>
     private static MaskCost MaskCostOver(IReadOnlyList<float[]> rows, SamplingParameters sampling)
     {
-        using var sampler = new TokenSampler(sampling, rows[0].Length, aligned: true);
+        using var sampler = new SamplerProbe(sampling, rows[0].Length);
         var samples = new List<double>();
         const int timedPasses = 4;
         // The first pass only warms up.
@@ -367,7 +360,7 @@ public static class EngineBenchmark
         {
             foreach (var row in rows)
             {
-                sampler.SampleAligned(row, row, 0f, AlignmentMode.Reference, observer: null);
+                sampler.SampleAligned(row, row, 0f, AlignmentMode.Reference);
                 if (pass > 0)
                 {
                     samples.Add(sampler.LastMaskDuration.TotalMicroseconds);

@@ -1,6 +1,6 @@
 using System.Diagnostics;
-using LinearAlign.TestFixtures.Gguf;
-using LinearAlign.TestFixtures.Models;
+using LinearAlign.Forge.Gguf;
+using LinearAlign.Forge.Models;
 
 namespace LinearAlign.Bench;
 

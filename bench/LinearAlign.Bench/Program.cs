@@ -4,6 +4,7 @@ using LinearAlign.Bench.Eval;
 using LinearAlign.Bench.Load;
 using LinearAlign.Bench.Sweep;
 using LinearAlign.Bench.Train;
+using LinearAlign.Forge.Models;
 
 // Benchmarks run where nothing else computes: ggml collapses when its threads exceed the free cores.
 return args.FirstOrDefault() switch

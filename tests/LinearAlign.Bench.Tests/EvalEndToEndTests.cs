@@ -1,5 +1,5 @@
 using LinearAlign.Bench.Eval;
-using LinearAlign.TestFixtures.Models;
+using LinearAlign.TestFixtures;
 
 namespace LinearAlign.Bench.Tests;
 

@@ -1,4 +1,4 @@
-using LinearAlign.Bench.Eval;
+using LinearAlign.Forge.Train;
 
 namespace LinearAlign.Bench.Tests;
 

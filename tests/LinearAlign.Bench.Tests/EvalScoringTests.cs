@@ -1,5 +1,6 @@
 using LinearAlign.Bench.Eval;
 using LinearAlign.Engine.Text;
+using LinearAlign.Forge.Train;
 
 namespace LinearAlign.Bench.Tests;
 

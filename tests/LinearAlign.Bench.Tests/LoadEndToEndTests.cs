@@ -1,6 +1,7 @@
 using System.Text.Json;
 using LinearAlign.Bench.Load;
-using LinearAlign.TestFixtures.Models;
+using LinearAlign.Forge.Models;
+using LinearAlign.TestFixtures;
 
 namespace LinearAlign.Bench.Tests;
 

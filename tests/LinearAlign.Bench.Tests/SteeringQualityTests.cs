@@ -1,4 +1,5 @@
 using LinearAlign.Bench.Eval;
+using LinearAlign.Forge.Train;
 
 namespace LinearAlign.Bench.Tests;
 

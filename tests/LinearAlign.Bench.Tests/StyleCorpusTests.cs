@@ -1,6 +1,6 @@
 using System.Text.RegularExpressions;
-using LinearAlign.Bench.Eval;
 using LinearAlign.Bench.Train;
+using LinearAlign.Forge.Train;
 
 namespace LinearAlign.Bench.Tests;
 

@@ -1,5 +1,5 @@
-using LinearAlign.Bench.Eval;
 using LinearAlign.Bench.Train;
+using LinearAlign.Forge.Train;
 using LinearAlign.TestFixtures;
 
 namespace LinearAlign.Bench.Tests;

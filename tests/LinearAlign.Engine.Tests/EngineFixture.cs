@@ -3,7 +3,6 @@ using LinearAlign.Engine.Options;
 using LinearAlign.Engine.Scheduling;
 using LinearAlign.Native;
 using LinearAlign.TestFixtures;
-using LinearAlign.TestFixtures.Models;
 using Microsoft.Extensions.Logging.Abstractions;
 
 namespace LinearAlign.Engine.Tests;

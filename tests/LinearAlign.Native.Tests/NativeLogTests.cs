@@ -1,6 +1,5 @@
 using LinearAlign.Native.Interop;
 using LinearAlign.TestFixtures;
-using LinearAlign.TestFixtures.Models;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 

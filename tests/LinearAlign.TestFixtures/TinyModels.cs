@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
+using LinearAlign.Forge.Models;
 
-namespace LinearAlign.TestFixtures.Models;
+namespace LinearAlign.TestFixtures;
 
 /// <summary>
 /// Forged models shared by every test in the process: each spec is written once, on first use, into a folder of

@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text.Json;
+using LinearAlign.Forge.Train;
 
 namespace LinearAlign.Bench.Eval;
 

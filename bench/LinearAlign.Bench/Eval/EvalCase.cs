@@ -1,5 +1,6 @@
 using System.Text.RegularExpressions;
 using LinearAlign.Engine.Text;
+using LinearAlign.Forge.Train;
 
 namespace LinearAlign.Bench.Eval;
 

@@ -1,3 +1,5 @@
+using LinearAlign.Forge.Train;
+
 namespace LinearAlign.Bench.Eval;
 
 /// <summary>How the server under test is asked for the three conditions.</summary>

@@ -7,6 +7,7 @@ namespace LinearAlign.Bench.Load;
 /// Requests done of the total, elapsed time and generated tokens/s so far, on stderr while a run goes on: redrawn in
 /// place on a terminal, otherwise (a log file, CI) one line every few seconds at most.
 /// </summary>
+/// <remarks>Not Spectre.Console's Progress: its live display redraws from a thread of its own, on the cores the measured server decodes on.</remarks>
 public sealed class ProgressBar : IAsyncDisposable
 {
     private static readonly TimeSpan TerminalInterval = TimeSpan.FromMilliseconds(250);

@@ -1,3 +1,4 @@
+using System.Net.ServerSentEvents;
 using System.Diagnostics;
 using System.Text;
 using System.Text.Json;
@@ -52,7 +53,7 @@ public sealed class StreamingClient(HttpClient http, TimeSpan timeout, long orig
             {
                 error = "stream ended before [DONE]";
                 await using var stream = await response.Content.ReadAsStreamAsync(deadline.Token);
-                await foreach (var sse in SseReader.ReadAsync(stream, deadline.Token))
+                await foreach (var sse in SseParser.Create(stream).EnumerateAsync(deadline.Token))
                 {
                     if (sse.Data == StreamChunk.Done)
                     {

@@ -16,6 +16,7 @@ public sealed record LineChart(string Title, string XLabel, string YLabel, IRead
 /// The x axis has one evenly spaced tick per x value that occurs (concurrency 1, 2, 4, 8 lies evenly on a log scale
 /// this way); the y axis starts at zero and ends at a round number above the highest point.
 /// </summary>
+/// <remarks>Not ScottPlot: it draws through SkiaSharp's native library and the machine's fonts to write what this writes as plain XML text.</remarks>
 public static class SvgLineChart
 {
     private const double Width = 760;

@@ -1,12 +1,11 @@
 using System.Diagnostics;
 using System.Globalization;
 using System.Text.Json;
-using LinearAlign.Bench.Eval;
 using LinearAlign.Bench.Load;
+using LinearAlign.Forge.Gguf;
+using LinearAlign.Forge.Models;
+using LinearAlign.Forge.Train;
 using LinearAlign.Native;
-using LinearAlign.TestFixtures;
-using LinearAlign.TestFixtures.Gguf;
-using LinearAlign.TestFixtures.Models;
 using Microsoft.Extensions.Logging.Abstractions;
 
 namespace LinearAlign.Bench.Train;
@@ -133,7 +132,7 @@ public static class TrainCommand
     /// <summary>Runs bench/train/build-training-llama.sh, which builds once and caches; its last line is the folder.</summary>
     private static string BuildTrainingLibrary()
     {
-        var script = Path.Combine(Repository.Root, "bench", "train", "build-training-llama.sh");
+        var script = Path.Combine(Checkout.Root, "bench", "train", "build-training-llama.sh");
         var start = new ProcessStartInfo("bash", [script]) { RedirectStandardOutput = true };
         using var process = Process.Start(start) ?? throw new InvalidOperationException($"could not run {script}");
         string lastLine = process.StandardOutput.ReadToEnd().TrimEnd().Split('\n')[^1];

@@ -1,6 +1,6 @@
-namespace LinearAlign.TestFixtures.Gguf;
+namespace LinearAlign.Forge.Gguf;
 
-/// <summary>The ggml tensor types the fixtures can write; values are ggml's own type ids.</summary>
+/// <summary>The ggml tensor types the forge can write; values are ggml's own type ids.</summary>
 public enum GgmlType
 {
     F32 = 0,

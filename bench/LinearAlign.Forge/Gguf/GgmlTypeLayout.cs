@@ -1,4 +1,4 @@
-namespace LinearAlign.TestFixtures.Gguf;
+namespace LinearAlign.Forge.Gguf;
 
 /// <summary>How many values one storage block of a type holds and how many bytes it takes, as ggml lays them out.</summary>
 internal static class GgmlTypeLayout

@@ -1,6 +1,6 @@
 using System.Text;
 
-namespace LinearAlign.TestFixtures.Gguf;
+namespace LinearAlign.Forge.Gguf;
 
 /// <summary>How GGUF v3 encodes its header: the file's magic and version, strings and typed metadata values.</summary>
 internal static class GgufEncoding

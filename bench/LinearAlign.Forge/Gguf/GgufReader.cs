@@ -1,6 +1,6 @@
 using System.Text;
 
-namespace LinearAlign.TestFixtures.Gguf;
+namespace LinearAlign.Forge.Gguf;
 
 /// <summary>
 /// Reads the metadata of a GGUF file (v2 or v3, which lay it out alike): every key and value, in file order, without

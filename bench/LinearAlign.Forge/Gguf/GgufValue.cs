@@ -1,4 +1,4 @@
-namespace LinearAlign.TestFixtures.Gguf;
+namespace LinearAlign.Forge.Gguf;
 
 /// <summary>
 /// One metadata value. A scalar is held as the CLR type its GGUF type maps to (byte, sbyte, ushort, short, uint, int,

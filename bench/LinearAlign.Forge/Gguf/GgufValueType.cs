@@ -1,4 +1,4 @@
-namespace LinearAlign.TestFixtures.Gguf;
+namespace LinearAlign.Forge.Gguf;
 
 /// <summary>GGUF metadata value type ids, as gguf.h numbers them (gguf_type).</summary>
 public enum GgufValueType : uint

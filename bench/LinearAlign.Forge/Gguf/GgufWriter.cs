@@ -1,6 +1,6 @@
 using System.Text;
 
-namespace LinearAlign.TestFixtures.Gguf;
+namespace LinearAlign.Forge.Gguf;
 
 /// <summary>
 /// Collects GGUF v3 metadata and tensors, then writes the file in one pass. Tensor bytes come from each tensor's

@@ -1,7 +1,7 @@
 using System.Buffers.Binary;
-using static LinearAlign.TestFixtures.Gguf.GgmlTypeLayout;
+using static LinearAlign.Forge.Gguf.GgmlTypeLayout;
 
-namespace LinearAlign.TestFixtures.Gguf;
+namespace LinearAlign.Forge.Gguf;
 
 /// <summary>Overwrites single values in the raw bytes of one tensor row, in any supported type.</summary>
 internal static class TensorRowValues

@@ -1,6 +1,6 @@
-using LinearAlign.TestFixtures.Gguf;
+using LinearAlign.Forge.Gguf;
 
-namespace LinearAlign.TestFixtures.Models;
+namespace LinearAlign.Forge.Models;
 
 /// <summary>
 /// A real tokenizer for a forged model: every tokenizer.* key of a GGUF vocabulary file, such as llama.cpp's

@@ -1,4 +1,4 @@
-namespace LinearAlign.TestFixtures.Models;
+namespace LinearAlign.Forge.Models;
 
 /// <summary>
 /// How a forged model ends its turns by itself (<see cref="ForgeSpec.MeanReplyTokens"/>). llama has no output bias, so

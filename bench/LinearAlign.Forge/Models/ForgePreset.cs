@@ -1,6 +1,4 @@
-using LinearAlign.TestFixtures.Models;
-
-namespace LinearAlign.Bench;
+namespace LinearAlign.Forge.Models;
 
 /// <summary>
 /// A model the forge imitates: its shape, and for all but tiny the llama.cpp vocabulary file its tokenizer is copied

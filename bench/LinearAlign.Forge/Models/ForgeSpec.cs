@@ -1,6 +1,6 @@
-using LinearAlign.TestFixtures.Gguf;
+using LinearAlign.Forge.Gguf;
 
-namespace LinearAlign.TestFixtures.Models;
+namespace LinearAlign.Forge.Models;
 
 /// <summary>
 /// What <see cref="ModelForge"/> writes. Equal specs produce byte-identical files. <paramref name="WeightScale"/> is the

@@ -1,4 +1,4 @@
-namespace LinearAlign.TestFixtures.Models;
+namespace LinearAlign.Forge.Models;
 
 /// <summary>The llama-family architectures the forge writes; they differ only in key names and a few tensors.</summary>
 public enum LlamaArchitecture

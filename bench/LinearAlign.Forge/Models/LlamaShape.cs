@@ -1,4 +1,4 @@
-namespace LinearAlign.TestFixtures.Models;
+namespace LinearAlign.Forge.Models;
 
 /// <summary>
 /// The hyperparameters of a llama-family model, named as the GGUF {architecture}.* keys name them.

@@ -1,4 +1,4 @@
-namespace LinearAlign.TestFixtures.Models;
+namespace LinearAlign.Forge.Models;
 
 /// <summary>llama_token_type values, as tokenizer.ggml.token_type stores them.</summary>
 internal enum LlamaTokenType

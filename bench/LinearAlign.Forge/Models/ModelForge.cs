@@ -1,7 +1,7 @@
 using System.Buffers.Binary;
-using LinearAlign.TestFixtures.Gguf;
+using LinearAlign.Forge.Gguf;
 
-namespace LinearAlign.TestFixtures.Models;
+namespace LinearAlign.Forge.Models;
 
 /// <summary>
 /// Writes llama-family GGUF models with seeded random weights that llama.cpp loads and runs like a real model: the

@@ -1,9 +1,9 @@
 using System.Buffers.Binary;
 using System.Text;
-using LinearAlign.TestFixtures.Gguf;
-using static LinearAlign.TestFixtures.Gguf.GgmlTypeLayout;
+using LinearAlign.Forge.Gguf;
+using static LinearAlign.Forge.Gguf.GgmlTypeLayout;
 
-namespace LinearAlign.TestFixtures.Models;
+namespace LinearAlign.Forge.Models;
 
 /// <summary>Seeded uniform weights written straight into a tensor's raw bytes, in any supported type.</summary>
 internal static class RandomWeights

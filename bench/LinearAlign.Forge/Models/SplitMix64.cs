@@ -1,6 +1,6 @@
 using System.Buffers.Binary;
 
-namespace LinearAlign.TestFixtures.Models;
+namespace LinearAlign.Forge.Models;
 
 /// <summary>
 /// SplitMix64: a tiny, fast generator whose output is fixed by its definition, unlike System.Random's seeded

@@ -1,4 +1,4 @@
-namespace LinearAlign.TestFixtures.Models;
+namespace LinearAlign.Forge.Models;
 
 /// <summary>
 /// A SentencePiece-style ("llama") vocabulary: control tokens, the 256 byte-fallback tokens, then normal pieces

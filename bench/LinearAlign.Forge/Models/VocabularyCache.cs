@@ -2,7 +2,7 @@ using System.Diagnostics;
 using System.Formats.Tar;
 using System.IO.Compression;
 
-namespace LinearAlign.Bench;
+namespace LinearAlign.Forge.Models;
 
 /// <summary>
 /// llama.cpp's vocabulary files (models/ggml-vocab-*.gguf) and chat templates (models/templates/), from the llama.cpp

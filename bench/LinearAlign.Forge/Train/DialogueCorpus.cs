@@ -1,7 +1,6 @@
-using LinearAlign.Bench.Eval;
-using LinearAlign.TestFixtures.Models;
+using LinearAlign.Forge.Models;
 
-namespace LinearAlign.Bench.Train;
+namespace LinearAlign.Forge.Train;
 
 /// <summary>A training dialogue: an optional system message, one user message and the assistant's reply.</summary>
 public sealed record Dialogue(string? System, string User, string Reply);

@@ -4,7 +4,7 @@ using System.Text;
 using LinearAlign.Native.Handles;
 using LinearAlign.Native.Interop;
 
-namespace LinearAlign.Bench.Train;
+namespace LinearAlign.Forge.Train;
 
 /// <summary>How a run trains: AdamW with a linear warm-up and a cosine decay over <paramref name="Steps"/> windows.</summary>
 public sealed record TrainingSettings(int Steps, int ContextLength, int Threads, float PeakLearningRate = 2e-3f, float FinalLearningRate = 1e-4f, int WarmupSteps = 200, int EvaluationWindows = 64);

@@ -1,4 +1,4 @@
-namespace LinearAlign.Bench.Eval;
+namespace LinearAlign.Forge.Train;
 
 /// <summary>
 /// One item of the paper's personal-preference benchmark (Gao et al. 2024, section 5.1 and appendix H), one JSON object

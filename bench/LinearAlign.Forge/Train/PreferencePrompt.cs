@@ -1,4 +1,4 @@
-namespace LinearAlign.Bench.Eval;
+namespace LinearAlign.Forge.Train;
 
 /// <summary>
 /// The paper's evaluation prompt for personal preference (appendix H): a helpful-assistant system message, the user

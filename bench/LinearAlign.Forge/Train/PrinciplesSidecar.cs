@@ -1,6 +1,6 @@
 using System.Text.Json;
 
-namespace LinearAlign.Bench.Eval;
+namespace LinearAlign.Forge.Train;
 
 /// <summary>
 /// What a trained model was taught, written beside it as <c>&lt;model&gt;.principles.json</c> by <c>bench train</c>:
@@ -17,14 +17,23 @@ public sealed record PrinciplesSidecar(
 {
     public const string FileSuffix = ".principles.json";
 
+    /// <summary>snake_case names, as bench's reports and the OpenAI API write them; a hand-edited file may have comments.</summary>
+    private static readonly JsonSerializerOptions Json = new()
+    {
+        PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower,
+        WriteIndented = true,
+        ReadCommentHandling = JsonCommentHandling.Skip,
+        AllowTrailingCommas = true,
+    };
+
     /// <summary>The sidecar's path for a model file: model.gguf → model.principles.json.</summary>
     public static string PathFor(string modelPath) => Path.ChangeExtension(modelPath, null) + FileSuffix;
 
     public static PrinciplesSidecar Read(string path) =>
-        JsonSerializer.Deserialize<PrinciplesSidecar>(File.ReadAllText(path), BenchJson.Options)
+        JsonSerializer.Deserialize<PrinciplesSidecar>(File.ReadAllText(path), Json)
         ?? throw new InvalidDataException($"{path} holds no principles sidecar.");
 
-    public string ToJson() => JsonSerializer.Serialize(this, BenchJson.Options);
+    public string ToJson() => JsonSerializer.Serialize(this, Json);
 
     public SidecarPrinciple Principle(string name) =>
         Principles.FirstOrDefault(p => p.Name == name) ?? throw new KeyNotFoundException($"no principle named '{name}'");

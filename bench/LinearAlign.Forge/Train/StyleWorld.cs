@@ -1,6 +1,6 @@
 using System.Text.RegularExpressions;
 
-namespace LinearAlign.Bench.Train;
+namespace LinearAlign.Forge.Train;
 
 /// <summary>
 /// A reply style that a system-message principle asks for. A reply in the style opens and closes with its phrases,
@@ -116,10 +116,10 @@ public static class StyleWorld
     public static IEnumerable<string> Texts()
     {
         yield return HelpfulSystemMessage;
-        yield return Eval.PreferencePrompt.SystemMessage;
-        yield return Eval.PreferencePrompt.Principle("x");
-        yield return Eval.PreferencePrompt.UserMessage(new Eval.PreferenceItem("", "", "x",
-            Eval.PreferenceItem.Letters.ToDictionary(l => l, _ => "x"), Eval.PreferenceItem.Letters.ToDictionary(l => l, _ => "x"), "A"));
+        yield return PreferencePrompt.SystemMessage;
+        yield return PreferencePrompt.Principle("x");
+        yield return PreferencePrompt.UserMessage(new PreferenceItem("", "", "x",
+            PreferenceItem.Letters.ToDictionary(l => l, _ => "x"), PreferenceItem.Letters.ToDictionary(l => l, _ => "x"), "A"));
         yield return "system user assistant";
         foreach (var template in QuestionTemplates)
         {

@@ -1,6 +1,7 @@
 using LinearAlign.Engine.Model;
-using LinearAlign.TestFixtures.Gguf;
-using LinearAlign.TestFixtures.Models;
+using LinearAlign.Forge.Gguf;
+using LinearAlign.Forge.Models;
+using LinearAlign.TestFixtures;
 
 namespace LinearAlign.Engine.Tests.Forge;
 

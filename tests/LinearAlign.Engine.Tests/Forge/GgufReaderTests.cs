@@ -1,4 +1,4 @@
-using LinearAlign.TestFixtures.Gguf;
+using LinearAlign.Forge.Gguf;
 
 namespace LinearAlign.Engine.Tests.Forge;
 

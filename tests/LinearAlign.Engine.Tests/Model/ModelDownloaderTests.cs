@@ -6,7 +6,8 @@ using System.Security.Cryptography;
 using LinearAlign.Engine.Model;
 using Microsoft.Extensions.Logging;
 
-using LinearAlign.TestFixtures.Models;
+using LinearAlign.Forge.Models;
+using LinearAlign.TestFixtures;
 
 namespace LinearAlign.Engine.Tests.Model;
 
