@@ -10,14 +10,15 @@ using Microsoft.Extensions.Options;
 // The root appsettings.json is copied beside the binaries; reading it from there makes `dotnet run --project` and a published app behave alike.
 var builder = WebApplication.CreateBuilder(new WebApplicationOptions { Args = args, ContentRootPath = AppContext.BaseDirectory });
 builder.Configuration.AddServerEnvironmentVariables();
-builder.Logging.UseSerilog(builder.Configuration);
+builder.UseServerSerilog();
 
 builder.Services.AddOptions<ModelOptions>().BindConfiguration(ModelOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
 builder.Services.AddOptions<EngineOptions>().BindConfiguration(EngineOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
 builder.Services.AddOptions<AlignmentOptions>().BindConfiguration(AlignmentOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
 builder.Services.AddOptions<ServerOptions>().BindConfiguration(ServerOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
-builder.Services.AddOptions<KestrelServerOptions>().Configure<IOptions<ServerOptions>>((kestrel, server) =>
-    kestrel.Limits.MaxRequestBodySize = server.Value.MaxRequestBytes);
+// Server:MaxRequestBytes is enforced once, where bodies are read (ServerJson), which sees every body, chunked or not;
+// Kestrel's own 30 MB default would otherwise cap the setting.
+builder.Services.AddOptions<KestrelServerOptions>().Configure(kestrel => kestrel.Limits.MaxRequestBodySize = null);
 // The host waits for hosted services past the drain window, so the engine can finish cancelling what is left.
 builder.Services.AddOptions<HostOptions>().Configure<IOptions<ServerOptions>>((host, server) =>
     host.ShutdownTimeout = server.Value.ShutdownTimeout + TimeSpan.FromSeconds(10));
@@ -26,8 +27,7 @@ builder.Services.ConfigureHttpJsonOptions(json => ServerJson.Configure(json.Seri
 builder.Services.AddServerCors(builder.Configuration);
 builder.Services.AddServerOpenApi();
 builder.Services.AddHttpClient<ModelDownloader>(client => client.Timeout = Timeout.InfiniteTimeSpan);
-builder.Services.AddSingleton<MetricsCollector>();
-builder.Services.AddSingleton<HostMetrics>();
+builder.Services.AddServerMetrics();
 builder.Services.AddSingleton<ModelHost>();
 builder.Services.AddHostedService(services => services.GetRequiredService<ModelHost>());
 
@@ -43,25 +43,25 @@ try
 }
 catch (Exception e) when (ConfigurationErrors.Describe(e) is { } failures)
 {
-    // Building may itself fail on a bad setting, so the report gets loggers of its own; disposing them flushes the output.
-    using (var loggers = LoggerFactory.Create(logging => logging.UseSerilog(builder.Configuration)))
+    // Building may itself fail on a bad setting, so the report gets a logger of its own.
+    using (var logger = SerilogLogging.CreateLogger(builder.Configuration))
     {
-        var logger = loggers.CreateLogger("LinearAlign.Server");
         foreach (var failure in failures)
         {
-            logger.LogCritical("Invalid configuration: {Failure}", failure);
+            logger.Fatal("Invalid configuration: {Failure}", failure);
         }
     }
     return 2;
 }
 
+// Outside the error bodies, so that the request log and the HTTP metrics see the status a client finally gets.
+app.UseServerRequestLog();
+app.UseServerHttpMetrics();
 app.UseServerErrorBodies();
-app.UseMiddleware<RequestLoggingMiddleware>();
 app.UseServerCors();
 app.UsePlayground();
 app.MapServerOpenApi();
 app.MapHealthEndpoints();
-app.Services.GetRequiredService<MetricsCollector>().Listen(app.Services.GetRequiredService<HostMetrics>().Meter);
 app.MapMetricsEndpoint();
 
 var api = app.MapGroup("").AddEndpointFilter<ApiKeyFilter>().AddEndpointFilter<ModelReadyFilter>();

@@ -12,6 +12,8 @@ internal static class Kubernetes
 
     public const string Monitoring = "deploy/k8s/monitoring";
 
+    public const string InferenceGateway = "deploy/k8s/inference-gateway";
+
     public static JsonNode Kustomization(string folder) => Repository.Yaml($"{folder}/kustomization.yaml");
 
     /// <summary>The documents of the files a kustomization lists as resources (not those of the folders it lists).</summary>

@@ -8,8 +8,8 @@ internal enum MetricType
 }
 
 /// <summary>
-/// The metric families GET /metrics exports, the contract the dashboard, the autoscaler example and the adapter rule
-/// are written against. One list, so a renamed metric fails every file that still uses the old name.
+/// The metric families GET /metrics exports, the contract the dashboard, the autoscaler example, the adapter rule and
+/// the inference gateway's endpoint picker are written against. One list, so a renamed metric fails every file that still uses the old name.
 /// </summary>
 internal static class Metrics
 {
@@ -33,6 +33,7 @@ internal static class Metrics
         ["linearalign_inference_thread_allocated_bytes"] = MetricType.Gauge,
         ["linearalign_kv_cells_used"] = MetricType.Gauge,
         ["linearalign_kv_cells_total"] = MetricType.Gauge,
+        ["linearalign_kv_cache_usage_ratio"] = MetricType.Gauge,
         ["linearalign_device_memory_used_bytes"] = MetricType.Gauge,
         ["linearalign_device_memory_free_bytes"] = MetricType.Gauge,
         ["linearalign_device_memory_total_bytes"] = MetricType.Gauge,

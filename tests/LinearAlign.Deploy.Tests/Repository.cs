@@ -26,10 +26,13 @@ internal static class Repository
     /// Every document of a YAML file as a JSON tree. Scalars stay the strings YAML wrote (8080 is "8080"), which is
     /// also how Kubernetes and the configuration binder see environment values.
     /// </summary>
-    public static IReadOnlyList<JsonNode?> YamlDocuments(string relativePath)
+    public static IReadOnlyList<JsonNode?> YamlDocuments(string relativePath) => ParseYaml(Read(relativePath));
+
+    /// <summary>Every document of a YAML stream, as <see cref="YamlDocuments"/> reads a file's.</summary>
+    public static IReadOnlyList<JsonNode?> ParseYaml(string yaml)
     {
         var deserializer = new DeserializerBuilder().Build();
-        var parser = new Parser(new StringReader(Read(relativePath)));
+        var parser = new Parser(new StringReader(yaml));
         parser.Consume<StreamStart>();
         var documents = new List<JsonNode?>();
         while (parser.Accept<DocumentStart>(out _))

@@ -6,7 +6,7 @@ using Microsoft.Extensions.DependencyInjection;
 
 namespace LinearAlign.Deploy.Tests;
 
-/// <summary>The health routes, and what serves them: the server's own HealthEndpoints mapped onto a bare application.</summary>
+/// <summary>The routes the deployments name, and what serves them: the server's own endpoints mapped onto a bare application.</summary>
 internal static class ServerRoutes
 {
     /// <summary>Answers while the process serves HTTP, model or not: what liveness may depend on.</summary>
@@ -18,15 +18,18 @@ internal static class ServerRoutes
     /// <summary>Where Prometheus scrapes the server.</summary>
     public const string Metrics = "/metrics";
 
-    public static IReadOnlySet<string> HealthRoutes { get; } = MapHealthRoutes();
+    public static IReadOnlySet<string> HealthRoutes { get; } = Map(app => app.MapHealthEndpoints());
 
-    private static HashSet<string> MapHealthRoutes()
+    /// <summary>The generation routes, as Program.cs maps them under /v1: what the inference gateway's endpoint picker schedules.</summary>
+    public static IReadOnlySet<string> CompletionRoutes { get; } = Map(app => app.MapGroup("/v1").MapCompletionEndpoints());
+
+    private static HashSet<string> Map(Action<WebApplication> map)
     {
         var builder = WebApplication.CreateSlimBuilder();
-        // Registered, never resolved: the readiness handler takes the host as a service, and mapping needs to know it is one.
+        // Registered, never resolved: handlers take the host as a service, and mapping needs to know it is one.
         builder.Services.AddSingleton<ModelHost>();
         using var app = builder.Build();
-        app.MapHealthEndpoints();
+        map(app);
         return ((IEndpointRouteBuilder)app).DataSources
             .SelectMany(source => source.Endpoints)
             .OfType<RouteEndpoint>()

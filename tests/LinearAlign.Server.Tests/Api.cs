@@ -1,5 +1,6 @@
 using System.Net;
 using System.Net.Http.Json;
+using System.Net.ServerSentEvents;
 using System.Text;
 using System.Text.Json;
 
@@ -29,11 +30,19 @@ public static class Api
         return (response, await response.Content.ReadAsStringAsync());
     }
 
-    /// <summary>The payloads of "data: ..." events, in order.</summary>
-    public static List<string> Events(string raw) => raw
-        .Split("\n\n", StringSplitOptions.RemoveEmptyEntries)
-        .Select(e => e.StartsWith("data: ", StringComparison.Ordinal) ? e["data: ".Length..] : throw new Xunit.Sdk.XunitException($"Not a data event: {e}"))
-        .ToList();
+    /// <summary>The data of each server-sent event, in order, read by the platform's parser.</summary>
+    public static List<string> Events(string raw) =>
+        [.. SseParser.Create(new MemoryStream(Encoding.UTF8.GetBytes(raw))).Enumerate().Select(item => item.Data)];
+
+    /// <summary>Reads a live event stream up to its first event's data.</summary>
+    public static async Task<string?> FirstEventAsync(Stream stream)
+    {
+        await foreach (var item in SseParser.Create(stream).EnumerateAsync())
+        {
+            return item.Data;
+        }
+        return null;
+    }
 
     public static void AssertError(HttpStatusCode expectedStatus, HttpStatusCode status, JsonElement body, string type, string? param, string? code)
     {

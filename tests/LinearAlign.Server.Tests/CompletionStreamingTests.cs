@@ -49,10 +49,7 @@ public sealed class CompletionStreamingTests(ServerFixture server)
         var response = await server.Client.SendAsync(
             Post("""{"prompt":"What is it","max_tokens":1500,"temperature":0,"principle":"Be kind","stream":true,"logit_bias":{"2":-100,"4":-100}}"""),
             HttpCompletionOption.ResponseHeadersRead);
-        var reader = new StreamReader(await response.Content.ReadAsStreamAsync());
-        while (await reader.ReadLineAsync() is { } line && !line.StartsWith("data: ", StringComparison.Ordinal))
-        {
-        }
+        await Api.FirstEventAsync(await response.Content.ReadAsStreamAsync());
 
         Assert.NotEmpty((await engine.SequenceCensusAsync()).Running);
         response.Dispose();

@@ -1,7 +1,8 @@
 using System.Net.Http.Json;
 using System.Text.Json;
 using LinearAlign.Engine.Model;
-using LinearAlign.TestFixtures.Models;
+using LinearAlign.Forge.Models;
+using LinearAlign.TestFixtures;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.Extensions.Logging;
 

@@ -1,5 +1,4 @@
 using LinearAlign.TestFixtures;
-using LinearAlign.TestFixtures.Models;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Mvc.Testing;
 using Microsoft.Extensions.DependencyInjection;

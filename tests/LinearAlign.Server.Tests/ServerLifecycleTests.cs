@@ -2,6 +2,7 @@ using System.Net;
 using System.Net.Http.Json;
 using System.Text;
 using System.Text.Json;
+using System.Net.ServerSentEvents;
 using LinearAlign.TestFixtures;
 
 namespace LinearAlign.Server.Tests;
@@ -87,7 +88,7 @@ public sealed class ServerLifecycleTests
         var lines = server.Output.Split('\n', StringSplitOptions.RemoveEmptyEntries);
         Assert.NotEmpty(lines);
         Assert.All(lines, line => Assert.Equal(JsonValueKind.Object, JsonDocument.Parse(line).RootElement.ValueKind));
-        Assert.Contains(lines, line => JsonDocument.Parse(line).RootElement.GetProperty("RenderedMessage").GetString()!.Contains("/nonexistent/model.gguf"));
+        Assert.Contains(lines, line => JsonDocument.Parse(line).RootElement.GetProperty("@m").GetString()!.Contains("/nonexistent/model.gguf"));
     }
 
     /// <summary>Sends SIGTERM once a long stream has sent its first event; returns the events after that one, and the exit code.</summary>
@@ -95,12 +96,15 @@ public sealed class ServerLifecycleTests
     {
         using var client = new HttpClient { BaseAddress = server.BaseAddress };
         using var response = await client.SendAsync(Api.Post("/v1/chat/completions", LongStream), HttpCompletionOption.ResponseHeadersRead);
-        using var reader = new StreamReader(await response.Content.ReadAsStreamAsync());
-        Assert.StartsWith("data: ", await reader.ReadLineAsync());
-        Assert.Equal("", await reader.ReadLineAsync());
+        await using var stream = SseParser.Create(await response.Content.ReadAsStreamAsync()).EnumerateAsync().GetAsyncEnumerator();
+        Assert.True(await stream.MoveNextAsync());
 
         var exitCode = server.TerminateAsync(ExitTimeout);
-        var events = Api.Events(await reader.ReadToEndAsync());
+        var events = new List<string>();
+        while (await stream.MoveNextAsync())
+        {
+            events.Add(stream.Current.Data);
+        }
         return (events, await exitCode);
     }
 

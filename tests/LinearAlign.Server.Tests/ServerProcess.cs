@@ -1,7 +1,7 @@
 using System.Diagnostics;
 using System.Text;
 using System.Text.RegularExpressions;
-using LinearAlign.TestFixtures.Models;
+using LinearAlign.TestFixtures;
 
 namespace LinearAlign.Server.Tests;
 

@@ -1,4 +1,4 @@
-using LinearAlign.TestFixtures.Models;
+using LinearAlign.TestFixtures;
 
 namespace LinearAlign.Server.Tests;
 
@@ -63,6 +63,17 @@ public sealed class StartupFailureTests
         await using var server = await ServerProcess.StartAsync("--Model:Backend=auto");
 
         Assert.Contains("Running on the CPU (Model:Backend is auto and no GPU is usable", server.Output);
+    }
+
+    [Theory]
+    [InlineData("text")]
+    [InlineData("json")]
+    public async Task A_bad_setting_is_reported_in_one_line_and_nothing_else(string format)
+    {
+        var (exitCode, output) = await RunServerAsync("--Model:Path=/nonexistent/model.gguf", "--Server:MaxChoices=0", $"--Server:LogFormat={format}");
+
+        Assert.Equal(2, exitCode);
+        Assert.Contains("MaxChoices", Assert.Single(output.Split('\n', StringSplitOptions.RemoveEmptyEntries)));
     }
 
     [Fact]

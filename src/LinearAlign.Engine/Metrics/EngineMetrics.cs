@@ -76,6 +76,10 @@ public sealed class EngineMetrics : IDisposable
         Meter.CreateObservableGauge("linearalign_inference_thread_allocated_bytes", () => new Measurement<long>(Volatile.Read(ref _inferenceThreadAllocated), _model), "By",
             "Bytes the inference thread has allocated since the engine started; it should not grow with generated tokens.");
         Meter.CreateObservableGauge("linearalign_kv_cells_total", () => new Measurement<int>(contextCells, _model), "cells", "KV cache cells in all (Model:ContextSize, unified across sequences).");
+        // The Gateway API Inference Extension's KVCacheUtilization: the cells a new request cannot have. The prompt
+        // cache's cells are not counted, since admission takes them back whenever it needs room.
+        Meter.CreateObservableGauge("linearalign_kv_cache_usage_ratio", () => new Measurement<double>(Volatile.Read(ref _cellsUsed) / (double)contextCells, _model), "1",
+            "Fraction (0 to 1) of the KV cache cells holding tokens of running requests: linearalign_kv_cells_used / linearalign_kv_cells_total.");
     }
 
     public Meter Meter { get; }

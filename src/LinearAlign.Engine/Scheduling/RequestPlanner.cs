@@ -37,9 +37,9 @@ internal sealed class RequestPlanner(
         {
             throw EngineException.Invalid("prompt", "Give either a prompt or messages.");
         }
-        if (request.MaxTokens is < 1)
+        if (RequestRules.MaxTokensProblem(request.MaxTokens) is { } maxTokensProblem)
         {
-            throw EngineException.Invalid("max_tokens", "'max_tokens' must be at least 1.");
+            throw EngineException.Invalid("max_tokens", maxTokensProblem);
         }
         request.Sampling.Validate(model.VocabularySize);
         if (request.Sampling.Grammar is { } grammar)
@@ -229,15 +229,13 @@ internal sealed class RequestPlanner(
     /// <summary>The prompt without any principle (a plain request's prompt), and the prompt with each principle.</summary>
     private (int[] Without, int[][] With) Tokenize(GenerationRequest request, List<(string Text, float StepSize)> principles)
     {
-        if (request.Prompt is null && request.Messages!.Count == 0)
+        if (request.Prompt is null && RequestRules.MessagesProblem(request.Messages!.Count) is { } problem)
         {
-            throw EngineException.Invalid("messages", "'messages' must contain at least one message.");
+            throw EngineException.Invalid("messages", problem);
         }
-        var without = request.Prompt is not null ? prompts.Tokenize(request.Prompt) : prompts.Tokenize(prompts.RenderChat(request.Messages!));
-        return (without, [.. principles.Select(principle => WithPrinciple(request, principle.Text))]);
+        return (WithPrinciple(request, null), [.. principles.Select(principle => WithPrinciple(request, principle.Text))]);
     }
 
-    private int[] WithPrinciple(GenerationRequest request, string principle) => request.Prompt is not null
-        ? prompts.Tokenize(PromptBuilder.WithPrinciple(request.Prompt, principle))
-        : prompts.Tokenize(prompts.RenderChat(PromptBuilder.WithPrinciple(request.Messages!, principle)));
+    private int[] WithPrinciple(GenerationRequest request, string? principle) =>
+        prompts.Tokenize(prompts.PromptText(request.Prompt, request.Messages, principle));
 }

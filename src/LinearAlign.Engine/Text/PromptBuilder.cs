@@ -57,6 +57,14 @@ public sealed class PromptBuilder
 
     public static string WithPrinciple(string prompt, string principle) => principle + PrincipleSeparator + prompt;
 
+    /// <summary>
+    /// The text a request is tokenized from: its raw <paramref name="prompt"/> or its rendered <paramref name="messages"/>,
+    /// with <paramref name="principle"/> placed as an aligned request's W has it (null: U's, or a plain request's).
+    /// </summary>
+    public string PromptText(string? prompt, IReadOnlyList<ChatMessage>? messages, string? principle) => prompt is not null
+        ? principle is null ? prompt : WithPrinciple(prompt, principle)
+        : RenderChat(principle is null ? messages! : WithPrinciple(messages!, principle));
+
     public string RenderChat(IReadOnlyList<ChatMessage> messages)
     {
         var pairs = messages.Select(m => (m.Role, m.Content)).ToList();

@@ -4,6 +4,7 @@ using LinearAlign.Server.Contracts;
 using LinearAlign.Server.Hosting;
 using LinearAlign.Server.Options;
 using Microsoft.Extensions.Options;
+using Serilog;
 
 namespace LinearAlign.Server.Endpoints;
 
@@ -64,16 +65,20 @@ public static class CompletionEndpoints
             var request = map(body, options.MaxChoices);
             await using var run = ChoiceRun.Submit(engine, request, http.RequestAborted);
             var format = createFormat(ResponseHeader.For(idPrefix, engine.Model.Alias, run.Alignment, request.Compare));
-            var log = http.Features.Get<RequestLogFeature>();
-            log?.Aligned = run.Alignment is not null;
+            var log = http.RequestServices.GetRequiredService<IDiagnosticContext>();
+            log.RecordAlignment(run.Alignment is not null);
             if (request.Stream)
             {
                 return await StreamAsync(http, run, format, request, log);
             }
             var results = await run.CompleteAllAsync();
             var usage = run.Usage(results);
-            log?.Record(usage);
+            log.RecordUsage(usage);
             return TypedResults.Json(format.Response(results, usage), ServerJson.Options);
+        }
+        catch (RequestValidationException e)
+        {
+            return OpenAiErrors.BadRequest(e.Message, e.Param);
         }
         catch (EngineException e)
         {
@@ -86,7 +91,7 @@ public static class CompletionEndpoints
     /// once the first event is ready, so a request that fails before its first token still gets a JSON error with
     /// its status code; a failure after that can only end the stream, with an error event before [DONE].
     /// </summary>
-    private static async Task<IResult> StreamAsync(HttpContext http, ChoiceRun run, IResponseFormat format, MappedRequest request, RequestLogFeature? log)
+    private static async Task<IResult> StreamAsync(HttpContext http, ChoiceRun run, IResponseFormat format, MappedRequest request, IDiagnosticContext log)
     {
         var cancellationToken = http.RequestAborted;
         await using var events = run.ReadEventsAsync(cancellationToken).GetAsyncEnumerator(cancellationToken);
@@ -113,7 +118,7 @@ public static class CompletionEndpoints
                 await ServerSentEvents.WriteAsync(response, format.Finish(index, result), cancellationToken);
             }
             var usage = run.Usage(results);
-            log?.Record(usage);
+            log.RecordUsage(usage);
             if (request.IncludeUsage)
             {
                 await ServerSentEvents.WriteAsync(response, format.UsageChunk(usage), cancellationToken);

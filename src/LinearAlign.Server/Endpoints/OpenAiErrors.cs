@@ -41,12 +41,11 @@ public static class OpenAiErrors
     public static IResult Error(int status, string message, string type, string? param, string? code) =>
         TypedResults.Json(new OpenAiErrorResponse(new OpenAiError(message, type, param, code)), ServerJson.Options, statusCode: status);
 
-    /// <summary>A body for a status that has none (unknown route, wrong method, a limit Kestrel enforced).</summary>
+    /// <summary>A body for a status that has none (unknown route, wrong method, a media type no endpoint takes).</summary>
     public static OpenAiErrorResponse ForStatus(int status) => new(status switch
     {
         StatusCodes.Status404NotFound => new OpenAiError("Unknown route; see /openapi/v1.json for the API.", InvalidRequest, null, "not_found"),
         StatusCodes.Status405MethodNotAllowed => new OpenAiError("This route does not take that HTTP method.", InvalidRequest, null, "method_not_allowed"),
-        StatusCodes.Status413PayloadTooLarge => new OpenAiError("The request body is too large (Server:MaxRequestBytes).", InvalidRequest, null, "request_too_large"),
         StatusCodes.Status415UnsupportedMediaType => new OpenAiError("Send the body as application/json.", InvalidRequest, null, "unsupported_media_type"),
         >= 500 => new OpenAiError("The server failed to handle the request.", ServerError, null, null),
         _ => new OpenAiError($"The request failed with HTTP status {status}.", InvalidRequest, null, null),

@@ -17,7 +17,7 @@ public sealed record MappedRequest(IReadOnlyList<GenerationRequest> Generations,
     public int ChoiceCount => Compare ? ChoicesPerPrompt : Generations.Count;
 }
 
-/// <summary>Translates wire requests into engine requests; a wire-level mistake throws <see cref="EngineException"/> naming the field.</summary>
+/// <summary>Translates wire requests into engine requests; a wire-level mistake throws <see cref="RequestValidationException"/> naming the field.</summary>
 public static class RequestMapper
 {
     /// <summary>Completions without max_tokens stop after 16 tokens, as OpenAI's legacy endpoint does.</summary>
@@ -32,14 +32,14 @@ public static class RequestMapper
     {
         if (request.Prompt is not { Count: > 0 } prompts)
         {
-            throw EngineException.Invalid("prompt", "'prompt' is required: a string or an array of strings.");
+            throw new RequestValidationException("prompt", "'prompt' is required: a string or an array of strings.");
         }
         Unsupported(request.Echo == true, "echo", "echoing the prompt");
         Unsupported(request.Suffix is not null, "suffix", "suffix (insertion)");
         Unsupported(request.BestOf is { } bestOf && bestOf != (request.N ?? 1), "best_of", "best_of other than n");
         if (request.Logprobs is < 0 or > MaxCompletionLogprobs)
         {
-            throw EngineException.Invalid("logprobs", $"'logprobs' must be between 0 and {MaxCompletionLogprobs}.");
+            throw new RequestValidationException("logprobs", $"'logprobs' must be between 0 and {MaxCompletionLogprobs}.");
         }
         return Map(request, maxChoices, prompts.Count, DefaultCompletionMaxTokens, request.Logprobs, prompts.Select(p => new GenerationRequest { Prompt = p }));
     }
@@ -50,7 +50,7 @@ public static class RequestMapper
         Unsupported(request.Tools is { ValueKind: JsonValueKind.Array } tools && tools.GetArrayLength() > 0, "tools", "tool calling");
         if (request.TopLogprobs is not null && request.Logprobs != true)
         {
-            throw EngineException.Invalid("top_logprobs", "'top_logprobs' is only allowed when 'logprobs' is true.");
+            throw new RequestValidationException("top_logprobs", "'top_logprobs' is only allowed when 'logprobs' is true.");
         }
         // The engine refuses a count outside 0..GenerationRequest.MaxTopLogprobs, OpenAI's range for chat.
         return Map(request, maxChoices, 1, null, request.Logprobs == true ? request.TopLogprobs ?? 0 : null, [new GenerationRequest { Messages = messages }]);
@@ -61,23 +61,23 @@ public static class RequestMapper
     {
         if (messages is null)
         {
-            throw EngineException.Invalid("messages", "'messages' is required: an array of {role, content} objects.");
+            throw new RequestValidationException("messages", "'messages' is required: an array of {role, content} objects.");
         }
-        if (messages.Count == 0)
+        if (RequestRules.MessagesProblem(messages.Count) is { } problem)
         {
-            throw EngineException.Invalid("messages", "'messages' must contain at least one message.");
+            throw new RequestValidationException("messages", problem);
         }
         var result = new List<ChatMessage>(messages.Count);
         for (var i = 0; i < messages.Count; i++)
         {
-            var message = messages[i] ?? throw EngineException.Invalid($"messages[{i}]", $"'messages[{i}]' must be an object.");
+            var message = messages[i] ?? throw new RequestValidationException($"messages[{i}]", $"'messages[{i}]' must be an object.");
             var role = message.Role switch
             {
                 ChatMessage.System or "developer" => ChatMessage.System,
                 ChatMessage.User => ChatMessage.User,
                 ChatMessage.Assistant => ChatMessage.Assistant,
-                null => throw EngineException.Invalid($"messages[{i}].role", $"'messages[{i}].role' is required."),
-                var other => throw EngineException.Invalid(
+                null => throw new RequestValidationException($"messages[{i}].role", $"'messages[{i}].role' is required."),
+                var other => throw new RequestValidationException(
                     $"messages[{i}].role", $"'messages[{i}].role' is '{other}'; supported roles are system, developer, user and assistant."),
             };
             result.Add(new ChatMessage(role, ContentText(message.Content, role, i)));
@@ -106,25 +106,25 @@ public static class RequestMapper
         var n = body.N ?? 1;
         if (n < 1 || (long)n * prompts > maxChoices)
         {
-            throw EngineException.Invalid("n", prompts == 1
+            throw new RequestValidationException("n", prompts == 1
                 ? $"'n' must be between 1 and {maxChoices}."
                 : $"'n' must be at least 1, and n times the number of prompts at most {maxChoices}.");
         }
         var (maxTokens, maxTokensParam) = body.MaxCompletionTokens is { } completionTokens
             ? (completionTokens, "max_completion_tokens")
             : (body.MaxTokens ?? defaultMaxTokens, "max_tokens");
-        if (maxTokens is < 1)
+        if (RequestRules.MaxTokensProblem(maxTokens, maxTokensParam) is { } problem)
         {
-            throw EngineException.Invalid(maxTokensParam, $"'{maxTokensParam}' must be at least 1.");
+            throw new RequestValidationException(maxTokensParam, problem);
         }
         var stop = body.Stop ?? [];
         if (stop.Count > MaxStopStrings || stop.Any(s => s.Length == 0))
         {
-            throw EngineException.Invalid("stop", $"'stop' takes up to {MaxStopStrings} non-empty strings.");
+            throw new RequestValidationException("stop", $"'stop' takes up to {MaxStopStrings} non-empty strings.");
         }
         if (body.StreamOptions is not null && body.Stream != true)
         {
-            throw EngineException.Invalid("stream_options", "'stream_options' is only allowed when 'stream' is true.");
+            throw new RequestValidationException("stream_options", "'stream_options' is only allowed when 'stream' is true.");
         }
 
         var sampling = new SamplingParameters
@@ -143,7 +143,7 @@ public static class RequestMapper
         var principle = Extension(body.Principle, body.ExtraBody?.Principle, "principle");
         var principles = Extension(body.Principles, body.ExtraBody?.Principles, "principles")?
             .Select((entry, i) => entry is null
-                ? throw EngineException.Invalid($"principles[{i}]", $"'principles[{i}]' must be an object with a 'text'.")
+                ? throw new RequestValidationException($"principles[{i}]", $"'principles[{i}]' must be an object with a 'text'.")
                 : new SteeringPrinciple(entry.Text ?? string.Empty, entry.StepSize))
             .ToList();
         var diagnostics = Extension(body.AlignmentDiagnostics, body.ExtraBody?.AlignmentDiagnostics, "alignment_diagnostics") == true;
@@ -152,11 +152,11 @@ public static class RequestMapper
         var compare = Extension(body.AlignmentCompare, body.ExtraBody?.AlignmentCompare, "alignment_compare") == true;
         if (compare && n != 1)
         {
-            throw EngineException.Invalid("n", "'alignment_compare' answers with three choices, one per way of decoding; 'n' must be 1.");
+            throw new RequestValidationException("n", "'alignment_compare' answers with three choices, one per way of decoding; 'n' must be 1.");
         }
         if (compare && prompts != 1)
         {
-            throw EngineException.Invalid("prompt", "'alignment_compare' takes one prompt.");
+            throw new RequestValidationException("prompt", "'alignment_compare' takes one prompt.");
         }
         var generations = new List<GenerationRequest>(n * prompts);
         foreach (var prompt in perPrompt)
@@ -200,21 +200,21 @@ public static class RequestMapper
                     if (element.ValueKind != JsonValueKind.Object
                         || !element.TryGetProperty("type", out var type) || type.ValueKind != JsonValueKind.String)
                     {
-                        throw EngineException.Invalid(partParam, $"'{partParam}' must be an object with a 'type'.");
+                        throw new RequestValidationException(partParam, $"'{partParam}' must be an object with a 'type'.");
                     }
                     if (Text(type, $"{partParam}.type") is var typeName && typeName != "text")
                     {
-                        throw EngineException.Invalid($"{partParam}.type", $"'{partParam}.type' is '{typeName}'; only text parts are supported.");
+                        throw new RequestValidationException($"{partParam}.type", $"'{partParam}.type' is '{typeName}'; only text parts are supported.");
                     }
                     if (!element.TryGetProperty("text", out var partText) || partText.ValueKind != JsonValueKind.String)
                     {
-                        throw EngineException.Invalid($"{partParam}.text", $"'{partParam}.text' must be a string.");
+                        throw new RequestValidationException($"{partParam}.text", $"'{partParam}.text' must be a string.");
                     }
                     text.Append(Text(partText, $"{partParam}.text"));
                 }
                 return text.ToString();
             default:
-                throw EngineException.Invalid(param, $"'{param}' must be a string or an array of text parts.");
+                throw new RequestValidationException(param, $"'{param}' must be a string or an array of text parts.");
         }
     }
 
@@ -227,7 +227,7 @@ public static class RequestMapper
         }
         catch (InvalidOperationException)
         {
-            throw EngineException.Invalid(param, $"'{param}' is not valid Unicode text.");
+            throw new RequestValidationException(param, $"'{param}' is not valid Unicode text.");
         }
     }
 
@@ -235,7 +235,7 @@ public static class RequestMapper
     {
         if (topLevel is not null && nested is not null)
         {
-            throw EngineException.Invalid($"extra_body.{param}", $"'{param}' is given both at the top level and in 'extra_body'; give it once.");
+            throw new RequestValidationException($"extra_body.{param}", $"'{param}' is given both at the top level and in 'extra_body'; give it once.");
         }
         return topLevel ?? nested;
     }
@@ -244,7 +244,7 @@ public static class RequestMapper
     {
         if (requested)
         {
-            throw EngineException.Invalid(param, $"This server does not support {feature} ('{param}').");
+            throw new RequestValidationException(param, $"This server does not support {feature} ('{param}').");
         }
     }
 
@@ -253,7 +253,7 @@ public static class RequestMapper
         null => null,
         "reference" => AlignmentMode.Reference,
         "normalized" => AlignmentMode.Normalized,
-        _ => throw EngineException.Invalid("alignment_mode", "'alignment_mode' must be \"reference\" or \"normalized\"."),
+        _ => throw new RequestValidationException("alignment_mode", "'alignment_mode' must be \"reference\" or \"normalized\"."),
     };
 
     /// <summary>OpenAI seeds are 64-bit; llama.cpp's are 32-bit, with all ones meaning "random".</summary>
@@ -274,7 +274,7 @@ public static class RequestMapper
         {
             if (!int.TryParse(key, NumberStyles.None, CultureInfo.InvariantCulture, out var token))
             {
-                throw EngineException.Invalid("logit_bias", $"'logit_bias' keys must be token ids; '{key}' is not.");
+                throw new RequestValidationException("logit_bias", $"'logit_bias' keys must be token ids; '{key}' is not.");
             }
             parsed[token] = value;
         }

@@ -1,5 +1,4 @@
 using System.Text.Json;
-using LinearAlign.Engine.Generation;
 using LinearAlign.Server.StructuredOutput;
 
 namespace LinearAlign.Server.Endpoints;
@@ -23,7 +22,7 @@ public static class ResponseFormatGrammar
         }
         if (value.ValueKind != JsonValueKind.Object)
         {
-            throw EngineException.Invalid(Param, "'response_format' must be an object such as {\"type\": \"json_object\"}.");
+            throw new RequestValidationException(Param, "'response_format' must be an object such as {\"type\": \"json_object\"}.");
         }
         var type = value.TryGetProperty("type", out var typeValue) && typeValue.ValueKind == JsonValueKind.String ? typeValue.GetString() : null;
         switch (type)
@@ -35,7 +34,7 @@ public static class ResponseFormatGrammar
             case "json_schema":
                 return SchemaGrammar(value);
             default:
-                throw EngineException.Invalid($"{Param}.type", "'response_format.type' must be 'text', 'json_object' or 'json_schema'.");
+                throw new RequestValidationException($"{Param}.type", "'response_format.type' must be 'text', 'json_object' or 'json_schema'.");
         }
     }
 
@@ -43,7 +42,7 @@ public static class ResponseFormatGrammar
     {
         if (!format.TryGetProperty("json_schema", out var jsonSchema) || jsonSchema.ValueKind != JsonValueKind.Object)
         {
-            throw EngineException.Invalid($"{Param}.json_schema", "'response_format.json_schema' is required with type 'json_schema': {\"name\", \"schema\", \"strict\"}.");
+            throw new RequestValidationException($"{Param}.json_schema", "'response_format.json_schema' is required with type 'json_schema': {\"name\", \"schema\", \"strict\"}.");
         }
         // OpenAI makes the schema optional: without one the reply is any JSON object.
         if (!jsonSchema.TryGetProperty("schema", out var schema) || schema.ValueKind == JsonValueKind.Null)
@@ -52,7 +51,7 @@ public static class ResponseFormatGrammar
         }
         if (schema.ValueKind is not (JsonValueKind.Object or JsonValueKind.True))
         {
-            throw EngineException.Invalid(SchemaParam, "'response_format.json_schema.schema' must be a JSON Schema object.");
+            throw new RequestValidationException(SchemaParam, "'response_format.json_schema.schema' must be a JSON Schema object.");
         }
         try
         {
@@ -60,7 +59,7 @@ public static class ResponseFormatGrammar
         }
         catch (UnsupportedSchemaException unsupported)
         {
-            throw EngineException.Invalid(
+            throw new RequestValidationException(
                 SchemaParam, $"The schema's '{unsupported.Keyword}' at {unsupported.Path} is not supported: {unsupported.Reason}");
         }
     }

@@ -25,7 +25,8 @@ public static class ServerJson
 
     /// <summary>
     /// Reads a JSON body of at most <paramref name="maxBytes"/>: a larger body gives 413, a malformed or mistyped one
-    /// a 400 naming the offending field. The body is buffered whole, which the limit keeps small.
+    /// a 400 naming the offending field. The body is buffered whole, which the limit keeps small. This is the only
+    /// place the limit (Server:MaxRequestBytes) is enforced.
     /// </summary>
     public static async Task<(T? Value, IResult? Error)> ReadAsync<T>(HttpRequest request, long maxBytes, CancellationToken cancellationToken) where T : class
     {
@@ -72,10 +73,6 @@ public static class ServerJson
                 return (null, OpenAiErrors.BadRequest("The request body is not valid UTF-8.", null));
             }
             return Deserialize<T>(json.StartsWith(Utf8ByteOrderMark) ? json[Utf8ByteOrderMark.Length..] : json);
-        }
-        catch (BadHttpRequestException e) when (e.StatusCode == StatusCodes.Status413PayloadTooLarge)
-        {
-            return (null, OpenAiErrors.PayloadTooLarge(maxBytes));
         }
         finally
         {

@@ -9,6 +9,11 @@ namespace LinearAlign.Server.Endpoints;
 /// An event is serialized straight into the response's pipe, escaped as every other response is, and flushed once: on
 /// a CPU that the decoding threads keep busy, every extra await and write on this side is time taken from a step.
 /// </summary>
+/// <remarks>
+/// Kept rather than the platform's SseFormatter (TypedResults.ServerSentEvents): neither writes an event without
+/// allocating (measured 2026-12-04 with the same chat chunk: about 450 bytes an event either way, all of it the JSON
+/// serialization), and SseFormatter adds a copy of every event from its buffer into the response stream.
+/// </remarks>
 public static class ServerSentEvents
 {
     // Serializing into a writer escapes by the writer's options, not the serializer's.

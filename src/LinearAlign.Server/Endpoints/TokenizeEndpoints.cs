@@ -1,7 +1,6 @@
 using System.Text;
 using LinearAlign.Engine.Generation;
 using LinearAlign.Engine.Scheduling;
-using LinearAlign.Engine.Text;
 using LinearAlign.Server.Contracts;
 using LinearAlign.Server.Hosting;
 using LinearAlign.Server.Options;
@@ -45,6 +44,10 @@ public static class TokenizeEndpoints
                 : null;
             return TypedResults.Json(new TokenizeResponse(tokens, tokens.Length, engine.ContextSize, pieces), ServerJson.Options);
         }
+        catch (RequestValidationException e)
+        {
+            return OpenAiErrors.BadRequest(e.Message, e.Param);
+        }
         catch (EngineException e)
         {
             return OpenAiErrors.FromEngine(e, http);
@@ -79,15 +82,11 @@ public static class TokenizeEndpoints
         var given = (request.Content is null ? 0 : 1) + (request.Prompt is null ? 0 : 1) + (request.Messages is null ? 0 : 1);
         if (given != 1)
         {
-            throw EngineException.Invalid("content", "Give exactly one of 'content', 'prompt' or 'messages'.");
+            throw new RequestValidationException("content", "Give exactly one of 'content', 'prompt' or 'messages'.");
         }
         var principle = string.IsNullOrEmpty(request.Principle) ? null : request.Principle;
-        if (request.Messages is not null)
-        {
-            var messages = RequestMapper.ToMessages(request.Messages);
-            return engine.Prompts.RenderChat(principle is null ? messages : PromptBuilder.WithPrinciple(messages, principle));
-        }
-        var text = request.Content ?? request.Prompt!;
-        return principle is null ? text : PromptBuilder.WithPrinciple(text, principle);
+        return request.Messages is not null
+            ? engine.Prompts.PromptText(null, RequestMapper.ToMessages(request.Messages), principle)
+            : engine.Prompts.PromptText(request.Content ?? request.Prompt, null, principle);
     }
 }

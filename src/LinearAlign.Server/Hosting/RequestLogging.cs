@@ -1,56 +1,56 @@
-using System.Diagnostics;
 using LinearAlign.Server.Contracts;
+using Serilog;
+using Serilog.Events;
 
 namespace LinearAlign.Server.Hosting;
 
-/// <summary>What a generation endpoint tells the request log about the request it served.</summary>
-public sealed class RequestLogFeature
-{
-    public bool? Aligned { get; set; }
-
-    public int? PromptTokens { get; private set; }
-
-    public int? CompletionTokens { get; private set; }
-
-    public void Record(Usage usage)
-    {
-        PromptTokens = usage.PromptTokens;
-        CompletionTokens = usage.CompletionTokens;
-    }
-}
-
 /// <summary>
-/// One structured line per request: method, path, status, duration, token counts, aligned or not, request id (also
-/// returned as X-Request-Id). Never the prompt or principle. Health probes log at Debug, being many and dull.
+/// One structured line per request, written by Serilog's request logging when the request ends: method, path,
+/// status, duration and request id (also returned as X-Request-Id), plus what a generation endpoint records through
+/// <see cref="IDiagnosticContext"/>: token counts and whether it was aligned. Never the prompt or principle. Health
+/// probes and metric scrapes log at Debug, being many and dull (the inference gateway's picker scrapes every replica
+/// four times a second).
 /// </summary>
-public sealed class RequestLoggingMiddleware(RequestDelegate next, ILogger<RequestLoggingMiddleware> logger)
+public static class RequestLogging
 {
-    public async Task InvokeAsync(HttpContext http)
+    private const string Template = "{Method} {Path} {StatusCode} in {ElapsedMs:0.0} ms, {RequestId}";
+
+    /// <summary>Status logged for a request whose client went away before a response started (nginx's convention).</summary>
+    private const int ClientClosedRequest = 499;
+
+    public static WebApplication UseServerRequestLog(this WebApplication app)
     {
-        var started = Stopwatch.GetTimestamp();
-        http.TraceIdentifier = $"req_{Guid.NewGuid():N}";
-        http.Response.Headers["X-Request-Id"] = http.TraceIdentifier;
-        var log = new RequestLogFeature();
-        http.Features.Set(log);
-        try
+        app.Use((http, next) =>
         {
-            await next(http);
-        }
-        finally
+            http.TraceIdentifier = $"req_{Guid.NewGuid():N}";
+            http.Response.Headers["X-Request-Id"] = http.TraceIdentifier;
+            return next(http);
+        });
+        app.UseSerilogRequestLogging(options =>
         {
-            var level = http.Request.Path.StartsWithSegments("/health") ? LogLevel.Debug : LogLevel.Information;
-            var status = http.RequestAborted.IsCancellationRequested && !http.Response.HasStarted ? 499 : http.Response.StatusCode;
-            var elapsedMs = Stopwatch.GetElapsedTime(started).TotalMilliseconds;
-            if (log.PromptTokens is null)
-            {
-                logger.Log(level, "{Method} {Path} {StatusCode} in {ElapsedMs:0.0} ms, {RequestId}",
-                    http.Request.Method, http.Request.Path.Value, status, elapsedMs, http.TraceIdentifier);
-            }
-            else
-            {
-                logger.Log(level, "{Method} {Path} {StatusCode} in {ElapsedMs:0.0} ms, tokens {PromptTokens}+{CompletionTokens}, aligned {Aligned}, {RequestId}",
-                    http.Request.Method, http.Request.Path.Value, status, elapsedMs, log.PromptTokens, log.CompletionTokens, log.Aligned, http.TraceIdentifier);
-            }
-        }
+            options.Logger = app.Services.GetRequiredService<Serilog.ILogger>();
+            options.MessageTemplate = Template;
+            options.GetLevel = (http, _, exception) =>
+                exception is not null ? LogEventLevel.Error
+                : http.Request.Path.StartsWithSegments("/health") || http.Request.Path.StartsWithSegments("/metrics") ? LogEventLevel.Debug
+                : LogEventLevel.Information;
+            options.EnrichDiagnosticContext = (log, http) => log.Set("RequestId", http.TraceIdentifier);
+            options.GetMessageTemplateProperties = (http, path, elapsedMs, status) =>
+            [
+                new LogEventProperty("Method", new ScalarValue(http.Request.Method)),
+                new LogEventProperty("Path", new ScalarValue(path)),
+                new LogEventProperty("StatusCode", new ScalarValue(http.RequestAborted.IsCancellationRequested && !http.Response.HasStarted ? ClientClosedRequest : status)),
+                new LogEventProperty("ElapsedMs", new ScalarValue(elapsedMs)),
+            ];
+        });
+        return app;
+    }
+
+    public static void RecordAlignment(this IDiagnosticContext log, bool aligned) => log.Set("Aligned", aligned);
+
+    public static void RecordUsage(this IDiagnosticContext log, Usage usage)
+    {
+        log.Set("PromptTokens", usage.PromptTokens);
+        log.Set("CompletionTokens", usage.CompletionTokens);
     }
 }

@@ -1,18 +1,31 @@
 using System.Diagnostics.Metrics;
+using Prometheus;
 
 namespace LinearAlign.Server.Metrics;
 
 /// <summary>
-/// Aggregates the measurements of the meters it is given (one <see cref="MeterListener"/> each, so a meter created
-/// after start-up, such as the engine's, is listened to from its first instrument) into Prometheus metric families.
-/// Counters and histograms accumulate as measurements arrive; observable gauges are read at each collection.
+/// Exports the instruments of the meters it is given as prometheus-net metrics of the server's registry, one
+/// <see cref="MeterListener"/> per meter, started when the meter is given, so that a meter created after start-up
+/// (the engine's) is exported from its first measurement. Counters and histograms are recorded as measurements
+/// arrive; observable gauges are read before each scrape.
+/// prometheus-net's own bridge (MeterAdapter) is not used: it exports counters as gauges, starts listening only at
+/// the first scrape, and drops a series after five minutes without measurements.
 /// </summary>
 public sealed class MetricsCollector : IDisposable
 {
+    private readonly MetricFactory _factory;
     private readonly Lock _gate = new();
     private readonly Lock _collection = new();
     private readonly List<MeterListener> _listeners = [];
-    private readonly List<MetricFamily> _families = [];
+    private readonly List<ExportedInstrument> _instruments = [];
+
+    public MetricsCollector(CollectorRegistry registry)
+    {
+        _factory = Prometheus.Metrics.WithCustomRegistry(registry);
+        // Exemplars appear only in OpenMetrics output; looking one up for every measurement would be wasted on the inference thread.
+        _factory.ExemplarBehavior = ExemplarBehavior.NoExemplars();
+        registry.AddBeforeCollectCallback(ReadGauges);
+    }
 
     public void Listen(Meter meter)
     {
@@ -20,59 +33,31 @@ public sealed class MetricsCollector : IDisposable
         {
             InstrumentPublished = (instrument, listener) =>
             {
-                if (instrument.Meter == meter && MetricFamily.For(instrument) is { } family)
+                if (instrument.Meter == meter && ExportedInstrument.For(instrument, _factory) is { } exported)
                 {
                     lock (_gate)
                     {
-                        _families.Add(family);
+                        _instruments.Add(exported);
                     }
-                    listener.EnableMeasurementEvents(instrument, family);
+                    listener.EnableMeasurementEvents(instrument, exported);
                 }
             },
             MeasurementsCompleted = (_, state) =>
             {
                 lock (_gate)
                 {
-                    _families.Remove((MetricFamily)state!);
+                    _instruments.Remove((ExportedInstrument)state!);
                 }
             },
         };
-        listener.SetMeasurementEventCallback<long>((_, value, tags, state) => ((MetricFamily)state!).Record(value, tags));
-        listener.SetMeasurementEventCallback<int>((_, value, tags, state) => ((MetricFamily)state!).Record(value, tags));
-        listener.SetMeasurementEventCallback<double>((_, value, tags, state) => ((MetricFamily)state!).Record(value, tags));
+        listener.SetMeasurementEventCallback<long>((_, value, tags, state) => ((ExportedInstrument)state!).Record(value, tags));
+        listener.SetMeasurementEventCallback<int>((_, value, tags, state) => ((ExportedInstrument)state!).Record(value, tags));
+        listener.SetMeasurementEventCallback<double>((_, value, tags, state) => ((ExportedInstrument)state!).Record(value, tags));
         lock (_gate)
         {
             _listeners.Add(listener);
         }
         listener.Start();
-    }
-
-    /// <summary>Reads the observable gauges and writes every family in the Prometheus text format, sorted by name.</summary>
-    public void WriteTo(TextWriter output)
-    {
-        // Two scrapes at once would clear each other's gauge readings.
-        lock (_collection)
-        {
-            MeterListener[] listeners;
-            MetricFamily[] families;
-            lock (_gate)
-            {
-                listeners = [.. _listeners];
-                families = [.. _families.OrderBy(f => f.Name, StringComparer.Ordinal)];
-            }
-            foreach (var family in families)
-            {
-                family.BeginCollection();
-            }
-            foreach (var listener in listeners)
-            {
-                listener.RecordObservableInstruments();
-            }
-            foreach (var family in families)
-            {
-                family.WriteTo(output);
-            }
-        }
     }
 
     public void Dispose()
@@ -84,6 +69,33 @@ public sealed class MetricsCollector : IDisposable
                 listener.Dispose();
             }
             _listeners.Clear();
+        }
+    }
+
+    private void ReadGauges()
+    {
+        // Two scrapes at once would each drop the series the other had just read.
+        lock (_collection)
+        {
+            MeterListener[] listeners;
+            ExportedInstrument[] instruments;
+            lock (_gate)
+            {
+                listeners = [.. _listeners];
+                instruments = [.. _instruments];
+            }
+            foreach (var instrument in instruments)
+            {
+                instrument.BeginCollection();
+            }
+            foreach (var listener in listeners)
+            {
+                listener.RecordObservableInstruments();
+            }
+            foreach (var instrument in instruments)
+            {
+                instrument.EndCollection();
+            }
         }
     }
 }

@@ -1,5 +1,7 @@
 using System.Diagnostics.Metrics;
+using System.Text;
 using LinearAlign.Server.Metrics;
+using Prometheus;
 
 namespace LinearAlign.Server.Tests.Metrics;
 
@@ -7,9 +9,14 @@ namespace LinearAlign.Server.Tests.Metrics;
 public sealed class MetricsCollectorTests : IDisposable
 {
     private readonly Meter _meter = new($"test-{Guid.NewGuid():N}");
-    private readonly MetricsCollector _collector = new();
+    private readonly CollectorRegistry _registry = Prometheus.Metrics.NewCustomRegistry();
+    private readonly MetricsCollector _collector;
 
-    public MetricsCollectorTests() => _collector.Listen(_meter);
+    public MetricsCollectorTests()
+    {
+        _collector = new MetricsCollector(_registry);
+        _collector.Listen(_meter);
+    }
 
     public void Dispose()
     {
@@ -19,9 +26,9 @@ public sealed class MetricsCollectorTests : IDisposable
 
     private IReadOnlyDictionary<string, Family> Scrape()
     {
-        var text = new StringWriter();
-        _collector.WriteTo(text);
-        return PrometheusExposition.Parse(text.ToString());
+        using var text = new MemoryStream();
+        _registry.CollectAndExportAsTextAsync(text).GetAwaiter().GetResult();
+        return PrometheusExposition.Parse(Encoding.UTF8.GetString(text.ToArray()));
     }
 
     [Fact]
@@ -78,6 +85,20 @@ public sealed class MetricsCollectorTests : IDisposable
         var second = Scrape()["test_free_bytes"].Samples.Count;
 
         Assert.Equal((2, 1), (first, second));
+    }
+
+    [Fact]
+    public void Measurements_recorded_before_the_first_scrape_are_all_exported()
+    {
+        var counter = _meter.CreateCounter<long>("test_early_events");
+        var histogram = _meter.CreateHistogram<double>("test_early_seconds");
+        counter.Add(4);
+        histogram.Record(0.2);
+
+        var families = Scrape();
+
+        Assert.Equal(4, Assert.Single(families["test_early_events_total"].Samples).Value);
+        Assert.Equal(1, families["test_early_seconds"].Samples.Single(s => s.Name == "test_early_seconds_count").Value);
     }
 
     [Fact]

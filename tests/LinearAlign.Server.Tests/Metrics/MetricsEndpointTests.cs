@@ -40,7 +40,9 @@ public sealed class MetricsEndpointTests(ServerFixture server)
             ("linearalign_process_resident_memory_bytes", "gauge"), ("linearalign_time_to_first_token_seconds", "histogram"),
             ("linearalign_time_per_output_token_seconds", "histogram"), ("linearalign_request_duration_seconds", "histogram"),
             ("linearalign_queue_wait_seconds", "histogram"), ("linearalign_decode_step_duration_seconds", "histogram"),
-            ("linearalign_alignment_update_duration_seconds", "histogram"),
+            ("linearalign_alignment_update_duration_seconds", "histogram"), ("linearalign_kv_cache_usage_ratio", "gauge"),
+            ("http_requests_received_total", "counter"), ("http_request_duration_seconds", "histogram"), ("http_requests_in_progress", "gauge"),
+            ("process_cpu_seconds_total", "counter"), ("process_working_set_bytes", "gauge"), ("dotnet_collection_count_total", "counter"),
         })
         {
             Assert.True(families.TryGetValue(name, out var family), name);
@@ -82,7 +84,21 @@ public sealed class MetricsEndpointTests(ServerFixture server)
         Assert.Equal(ServerFixture.ContextSize, Value(families, "linearalign_kv_cells_total"));
         Assert.Equal(0, Value(families, "linearalign_sequences_in_use"));
         Assert.Equal(0, Value(families, "linearalign_requests_running"));
+        Assert.Equal(Value(families, "linearalign_kv_cells_used") / ServerFixture.ContextSize, Value(families, "linearalign_kv_cache_usage_ratio"));
         Assert.Contains(families["linearalign_device_memory_total_bytes"].Samples, s => s.Labels["device"] == "CPU" && s.Value > 0);
         Assert.True(Value(families, "linearalign_process_resident_memory_bytes") > 0);
+    }
+
+    [Fact]
+    public async Task Http_requests_are_counted_by_route_template_not_by_path()
+    {
+        await server.Client.GetAsync("/v1/models/tiny");
+        await server.Client.GetAsync("/v1/models/no-such-model");
+
+        var requests = (await ScrapeAsync())["http_requests_received_total"].Samples;
+
+        Assert.Contains(requests, s => s.Labels["endpoint"] == "/v1/models/{*id}" && s.Labels["code"] == "200" && s.Value >= 1);
+        Assert.Contains(requests, s => s.Labels["endpoint"] == "/v1/models/{*id}" && s.Labels["code"] == "404" && s.Value >= 1);
+        Assert.DoesNotContain(requests, s => s.Labels["endpoint"].Contains("no-such-model"));
     }
 }

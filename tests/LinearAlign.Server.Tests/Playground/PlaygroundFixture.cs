@@ -1,6 +1,6 @@
 using System.Text.Json;
+using LinearAlign.Forge.Models;
 using LinearAlign.TestFixtures;
-using LinearAlign.TestFixtures.Models;
 using Microsoft.Playwright;
 
 namespace LinearAlign.Server.Tests.Playground;

@@ -17,9 +17,9 @@ internal sealed record SteeringStream(IReadOnlyList<JsonElement> Tokens, JsonEle
     public static async Task<SteeringStream> ReadAsync(IRequest request)
     {
         var response = await request.ResponseAsync() ?? throw new InvalidOperationException("The chat request got no response.");
-        var chunks = (await response.TextAsync()).Split('\n')
-            .Where(line => line.StartsWith("data: ", StringComparison.Ordinal) && line != "data: [DONE]")
-            .Select(line => JsonSerializer.Deserialize<JsonElement>(line["data: ".Length..]))
+        var chunks = Api.Events(await response.TextAsync())
+            .Where(data => data != "[DONE]")
+            .Select(data => JsonSerializer.Deserialize<JsonElement>(data))
             .ToList();
         var tokens = chunks
             .SelectMany(chunk => chunk.TryGetProperty("choices", out var choices) ? choices.EnumerateArray() : Enumerable.Empty<JsonElement>())

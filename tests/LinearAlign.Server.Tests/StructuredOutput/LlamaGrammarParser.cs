@@ -1,7 +1,7 @@
 using LinearAlign.Native;
 using LinearAlign.Native.Handles;
 using LinearAlign.Native.Interop;
-using LinearAlign.TestFixtures.Models;
+using LinearAlign.TestFixtures;
 using Microsoft.Extensions.Logging.Abstractions;
 
 namespace LinearAlign.Server.Tests.StructuredOutput;
