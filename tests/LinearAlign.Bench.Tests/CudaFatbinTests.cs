@@ -1,7 +1,7 @@
 using System.Buffers.Binary;
 using System.Diagnostics;
 using System.Text;
-using LinearAlign.TestFixtures;
+using LinearAlign.Forge;
 
 namespace LinearAlign.Bench.Tests;
 
@@ -131,7 +131,7 @@ public sealed class CudaFatbinTests : IDisposable
 
     private void Run(params string[] options)
     {
-        var result = Start("python3", [Path.Combine(Repository.Root, "bench", "gpu", "cuda-fatbin.py"), _library, .. options], [], out var error);
+        var result = Start("python3", [Path.Combine(Checkout.Root, "bench", "gpu", "cuda-fatbin.py"), _library, .. options], [], out var error);
         if (result.ExitCode != 0)
         {
             throw new InvalidOperationException(error);

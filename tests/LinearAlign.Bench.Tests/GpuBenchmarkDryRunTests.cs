@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Text.Json;
+using LinearAlign.Forge;
 using LinearAlign.TestFixtures;
 
 namespace LinearAlign.Bench.Tests;
@@ -66,7 +67,7 @@ public sealed class GpuBenchmarkDryRunTests(GpuBenchmarkDryRunTests.DryRun run) 
         /// <summary>Runs one of bench/gpu's scripts to the end and returns its standard output; fails with its last output lines.</summary>
         private static async Task<string> RunScriptAsync(string script, params string[] arguments)
         {
-            var start = new ProcessStartInfo(Path.Combine(Repository.Root, "bench", "gpu", script))
+            var start = new ProcessStartInfo(Path.Combine(Checkout.Root, "bench", "gpu", script))
             {
                 RedirectStandardOutput = true,
                 RedirectStandardError = true,

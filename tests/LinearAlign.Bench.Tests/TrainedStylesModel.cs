@@ -1,6 +1,6 @@
 using LinearAlign.Bench.Train;
 using LinearAlign.Forge.Train;
-using LinearAlign.TestFixtures;
+using LinearAlign.Forge;
 
 namespace LinearAlign.Bench.Tests;
 
@@ -12,7 +12,7 @@ public static class TrainedStylesModel
 {
     public const int Seed = 1;
 
-    public static string Path { get; } = System.IO.Path.Combine(Repository.Root, "tests", "fixtures", "styles", "styles.gguf");
+    public static string Path { get; } = System.IO.Path.Combine(Checkout.Root, "tests", "fixtures", "styles", "styles.gguf");
 
     public static string SidecarPath => PrinciplesSidecar.PathFor(Path);
 

@@ -1,6 +1,7 @@
 using System.ComponentModel;
 using System.Diagnostics;
 using System.Text;
+using LinearAlign.Forge;
 using LinearAlign.TestFixtures;
 
 namespace LinearAlign.Server.Tests;
@@ -21,7 +22,7 @@ public sealed class NodeOpenAiClientTests
     {
         // The server process computes on the same cores, so it counts as this test process's model run.
         NativeTestLock.Enter();
-        var clientFolder = Path.Combine(Repository.Root, "tests", "node-client");
+        var clientFolder = Path.Combine(Checkout.Root, "tests", "node-client");
         await InstallPackagesIfStaleAsync(clientFolder);
         var apiKey = $"test-{Guid.NewGuid():N}";
         await using var server = await ServerProcess.StartAsync($"--Server:ApiKeys:0={apiKey}", $"--Model:Alias={ModelAlias}");

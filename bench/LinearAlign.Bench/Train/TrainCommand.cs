@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Globalization;
 using System.Text.Json;
 using LinearAlign.Bench.Load;
+using LinearAlign.Forge;
 using LinearAlign.Forge.Gguf;
 using LinearAlign.Forge.Models;
 using LinearAlign.Forge.Train;

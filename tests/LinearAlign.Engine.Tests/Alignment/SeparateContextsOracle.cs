@@ -100,6 +100,18 @@ public sealed unsafe class SeparateContextsOracle(LlamaModel model)
         }
     }
 
+    /// <summary>The text of <paramref name="tokens"/>, each token's piece as the engine's output has it.</summary>
+    public string Text(IReadOnlyList<int> tokens)
+    {
+        var bytes = new List<byte>();
+        var buffer = new byte[256];
+        foreach (var token in tokens)
+        {
+            bytes.AddRange(buffer.AsSpan(0, model.TokenToPiece(token, buffer)).ToArray());
+        }
+        return System.Text.Encoding.UTF8.GetString(bytes.ToArray());
+    }
+
     private static double LogSumExp(float[] logits)
     {
         double max = logits.Max();

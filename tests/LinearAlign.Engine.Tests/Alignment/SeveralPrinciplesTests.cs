@@ -22,6 +22,13 @@ public sealed class SeveralPrinciplesTests(EngineFixture fixture)
         { ["Answer as a principle", "Be kind", "The question is"], [-1.5f, 3f, -4f] },
     };
 
+    /// <summary>Three principles, mixed signs, generating until cancelled (or 400 tokens).</summary>
+    private static readonly GenerationRequest ThreePrinciplesRunningLong = Requests.Plain(Prompt, maxTokens: 400) with
+    {
+        Principles = [new SteeringPrinciple("Be kind to the user", 2f), new SteeringPrinciple("Answer the question", -2f), new SteeringPrinciple("Be brief", 1f)],
+        Sampling = Requests.Greedy with { LogitBias = Requests.NoEndOfGeneration },
+    };
+
     [Theory]
     [InlineData(2f)]
     [InlineData(-3f)]
@@ -63,7 +70,7 @@ public sealed class SeveralPrinciplesTests(EngineFixture fixture)
             maxTokens: 10);
 
         LogitAssert.Close(oracle.AlignedLogits, engineLogits, stepSizes.Sum(MathF.Abs) + principles.Length);
-        Assert.Equal(Detokenize(oracle.Tokens), result.Text);
+        Assert.Equal(new SeparateContextsOracle(fixture.Model).Text(oracle.Tokens), result.Text);
     }
 
     [Fact]
@@ -84,7 +91,7 @@ public sealed class SeveralPrinciplesTests(EngineFixture fixture)
             fixture.Model.Tokenize(Prompt),
             maxTokens: 8);
 
-        Assert.Equal(Detokenize(oracle.Tokens), zero.Text);
+        Assert.Equal(new SeparateContextsOracle(fixture.Model).Text(oracle.Tokens), zero.Text);
         LogitAssert.Close(oracle.AlignedLogits, atZero, 2f);
     }
 
@@ -128,21 +135,15 @@ public sealed class SeveralPrinciplesTests(EngineFixture fixture)
         }).Completion;
         var baseModel = await fixture.Engine.Submit(request with { Principles = null }).Completion;
         Assert.Equal([aligned.Text, inPrompt.Text, baseModel.Text], compared.Select(result => result.Text));
-        var census = await fixture.Engine.SequenceCensusAsync();
-        Assert.True(census.IsIdle, census.ToString());
+        await AssertEngineIdleAsync();
     }
 
     [Fact]
     public async Task A_request_with_several_principles_cancelled_mid_prefill_or_generation_leaves_no_sequence_behind()
     {
         using var cancellation = new CancellationTokenSource();
-        var request = Requests.Plain(Prompt, maxTokens: 400) with
-        {
-            Principles = [new SteeringPrinciple("Be kind to the user", 2f), new SteeringPrinciple("Answer the question", -2f), new SteeringPrinciple("Be brief", 1f)],
-            Sampling = Requests.Greedy with { LogitBias = Requests.NoEndOfGeneration },
-        };
-        var cancelled = fixture.Engine.Submit(request, cancellation.Token);
-        var finished = fixture.Engine.Submit(request with { MaxTokens = 5 });
+        var cancelled = fixture.Engine.Submit(ThreePrinciplesRunningLong, cancellation.Token);
+        var finished = fixture.Engine.Submit(ThreePrinciplesRunningLong with { MaxTokens = 5 });
 
         await foreach (var _ in cancelled.ReadDeltasAsync())
         {
@@ -151,20 +152,14 @@ public sealed class SeveralPrinciplesTests(EngineFixture fixture)
 
         Assert.Equal(FinishReason.Cancelled, (await cancelled.Completion).FinishReason);
         Assert.Equal(FinishReason.Length, (await finished.Completion).FinishReason);
-        var census = await fixture.Engine.SequenceCensusAsync();
-        Assert.True(census.IsIdle, census.ToString());
+        await AssertEngineIdleAsync();
     }
 
     [Fact]
     public async Task A_request_with_three_principles_holds_four_sequences_in_one_step_s_batch()
     {
         using var cancellation = new CancellationTokenSource();
-        var request = Requests.Plain(Prompt, maxTokens: 400) with
-        {
-            Principles = [new SteeringPrinciple("Be kind to the user", 2f), new SteeringPrinciple("Answer the question", -2f), new SteeringPrinciple("Be brief", 1f)],
-            Sampling = Requests.Greedy with { LogitBias = Requests.NoEndOfGeneration },
-        };
-        var stream = fixture.Engine.Submit(request, cancellation.Token);
+        var stream = fixture.Engine.Submit(ThreePrinciplesRunningLong, cancellation.Token);
         SequenceCensus? census = null;
         await foreach (var _ in stream.ReadDeltasAsync())
         {
@@ -190,14 +185,9 @@ public sealed class SeveralPrinciplesTests(EngineFixture fixture)
         Assert.Equal((EngineErrorCode.InvalidParameter, "principles"), (error.Code, error.Param));
     }
 
-    private string Detokenize(IReadOnlyList<int> tokens)
+    private async Task AssertEngineIdleAsync()
     {
-        var bytes = new List<byte>();
-        var buffer = new byte[256];
-        foreach (var token in tokens)
-        {
-            bytes.AddRange(buffer.AsSpan(0, fixture.Model.TokenToPiece(token, buffer)).ToArray());
-        }
-        return System.Text.Encoding.UTF8.GetString(bytes.ToArray());
+        var census = await fixture.Engine.SequenceCensusAsync();
+        Assert.True(census.IsIdle, census.ToString());
     }
 }

@@ -2,17 +2,17 @@ using System.Globalization;
 using System.Net.Http.Json;
 using System.Text.Json;
 using System.Text.RegularExpressions;
-using LinearAlign.TestFixtures;
+using LinearAlign.Forge;
 using Microsoft.Playwright;
-using Xunit.Abstractions;
 using static Microsoft.Playwright.Assertions;
+using Xunit.Abstractions;
 
 namespace LinearAlign.Server.Tests.Playground;
 
 /// <summary>The web playground at "/", driven in Chromium against the server process, as a user would use it.</summary>
 public sealed class PlaygroundTests(PlaygroundFixture fixture, ITestOutputHelper output) : IClassFixture<PlaygroundFixture>
 {
-    private static readonly string Screenshot = Path.Combine(Repository.Root, "artifacts", "playground-e2e.png");
+    private static readonly string Screenshot = Path.Combine(Checkout.Root, "artifacts", "playground-e2e.png");
 
     [Fact]
     public async Task The_page_is_served_at_the_root_under_a_content_security_policy_that_allows_only_its_own_origin()

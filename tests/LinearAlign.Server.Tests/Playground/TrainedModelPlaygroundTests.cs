@@ -1,7 +1,7 @@
 using System.Text.RegularExpressions;
-using LinearAlign.TestFixtures;
-using Xunit.Abstractions;
+using LinearAlign.Forge;
 using static Microsoft.Playwright.Assertions;
+using Xunit.Abstractions;
 
 namespace LinearAlign.Server.Tests.Playground;
 
@@ -9,7 +9,7 @@ namespace LinearAlign.Server.Tests.Playground;
 public sealed class TrainedModelPlaygroundTests(TrainedPlaygroundFixture fixture, ITestOutputHelper output) : IClassFixture<TrainedPlaygroundFixture>
 {
     /// <summary>The README's screenshot: <c>cp artifacts/playground-trained.png docs/playground.png</c>.</summary>
-    private static readonly string Screenshot = Path.Combine(Repository.Root, "artifacts", "playground-trained.png");
+    private static readonly string Screenshot = Path.Combine(Checkout.Root, "artifacts", "playground-trained.png");
 
     private static readonly Regex PoliteMarker = new(@"\b(sir|madam|kindly|respectfully)\b", RegexOptions.IgnoreCase);
 
@@ -35,5 +35,5 @@ public sealed class TrainedModelPlaygroundTests(TrainedPlaygroundFixture fixture
 /// <summary>The server on the trained model, whose replies end by themselves.</summary>
 public sealed class TrainedPlaygroundFixture : PlaygroundFixture
 {
-    protected override string Model => Path.Combine(Repository.Root, "tests", "fixtures", "styles", "styles.gguf");
+    protected override string Model => Path.Combine(Checkout.Root, "tests", "fixtures", "styles", "styles.gguf");
 }

@@ -1,6 +1,9 @@
-namespace LinearAlign.Bench;
+namespace LinearAlign.Forge;
 
-/// <summary>The checkout this tool was built in, found from its binaries upwards: <c>bench train</c> runs a script of it.</summary>
+/// <summary>
+/// The checkout these binaries were built in, found from them upwards: <c>bench train</c> runs its training-library build
+/// script, and the tests read its fixtures.
+/// </summary>
 public static class Checkout
 {
     public static string Root { get; } = FindRoot();
@@ -14,6 +17,6 @@ public static class Checkout
                 return folder.FullName;
             }
         }
-        throw new InvalidOperationException($"No LinearAlignServer.sln above {AppContext.BaseDirectory}: pass --llama-lib, or run bench from its checkout.");
+        throw new InvalidOperationException($"No LinearAlignServer.sln above {AppContext.BaseDirectory}: run these binaries from the checkout they were built in.");
     }
 }
