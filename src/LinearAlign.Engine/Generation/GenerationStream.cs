@@ -121,9 +121,6 @@ public sealed class GenerationStream
         }
     }
 
-    /// <summary>Whether the request asked for alignment diagnostics.</summary>
-    internal bool TracesSteering => _steering is not null;
-
     internal void Complete(FinishReason reason)
     {
         _finished.TrySetResult(reason);

@@ -64,7 +64,7 @@ internal sealed class ActiveRequest : IDisposable
                 + pending.Additional.Sum(principle => principle.Prompt.Length - principle.SharedWithFirst);
         Sampler = new TokenSampler(
             pending.Request.Sampling, model.VocabularySize, aligned: Without is not null, model.EndOfGenerationTokens, pending.Request.TopLogprobs,
-            model.Vocabulary, [.. pending.Additional.Select(principle => principle.StepSize)], diagnostics: pending.Request.AlignmentDiagnostics && promptSource is null && prefixSource is null && Without is not null);
+            model.Vocabulary, [.. pending.Additional.Select(principle => principle.StepSize)], diagnostics: pending.Request.AlignmentDiagnostics && Without is not null);
         Text = new OutputTextAssembler(new StopStringMatcher(pending.Request.Stop));
     }
 
