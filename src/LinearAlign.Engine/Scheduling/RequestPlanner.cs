@@ -88,8 +88,7 @@ internal sealed class RequestPlanner(
         var promptCells = promptWith.Length + (aligned ? promptWithout.Length - sharedPrefix : 0)
             + additional.Sum(principle => principle.Prompt.Length - principle.SharedWithFirst)
             + (comparisonPrompt.Source is null && compare ? comparisonPrompt.Tokens.Length - comparisonPrompt.SharedWithFirst : 0);
-        var sequences = neededSequences;
-        var roomForTokens = (contextSize - promptCells) / sequences;
+        var roomForTokens = (contextSize - promptCells) / neededSequences;
         if (roomForTokens < 1)
         {
             var what = !aligned ? "prompt"
