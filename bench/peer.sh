@@ -1,16 +1,17 @@
 #!/usr/bin/env bash
 # Compares this server with llama.cpp's llama-server (same llama.cpp release, built from node-llama-cpp's source
 # bundle) on one model: measures what a two-sequence decode step costs against a one-sequence step with llama.cpp's
-# llama-batched-bench, then starts both servers on loopback with the same model, context, parallel requests and
-# threads, runs `bench compare` (the same workloads against each, back to back, alternating the order each round,
-# with the aligned single stream checked against llama-batched-bench's step cost), and stops both.
+# llama-batched-bench (on our server's llama.cpp libraries, and as built here), then starts both servers on loopback
+# with the same model, context, parallel requests and threads, runs `bench compare` (the same workloads against each,
+# back to back, alternating the order each round, with the aligned single stream checked against
+# llama-batched-bench's step cost on our libraries), and stops both.
 #
 # Usage: bench/peer.sh --model FILE [--threads 2] [--parallel 4] [--ctx 8192] [--rounds 3] [--out DIR] [compare options...]
 #   compare options go to `bench compare` as they are, e.g. --prompt-tokens 64 --max-tokens 16 --workloads plain-c1,aligned-c1
 #   The open-ended workloads (chat-open-*, short-beside-*) need a model that ends its turns by itself, such as
 #   `bench forge --preset smollm2-135m --end-of-turn-tokens 128`.
 # Results in DIR (default /tmp/linearalign-peer-<time>): compare.json, compare.md, tokens-per-second.svg,
-# batched-bench.txt, both servers' logs and the command lines used.
+# batched-bench.txt (on our libraries), batched-bench-built-here.txt, both servers' logs and the command lines used.
 set -euo pipefail
 
 repo="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -110,24 +111,42 @@ ours_command=(dotnet "$server_dll" --urls "http://127.0.0.1:$ours_port" --Model:
 
 # What a decode step carrying two sequences costs against one carrying one, on the same model, threads and context,
 # with a unified KV cache as both servers use: an aligned stream decodes W and U in one such step per token. Run before
-# the servers start, so that nothing else computes; `bench compare` reads its table.
-batched_bench_command=("$batched_bench" -m "$model" -t "$threads" -tb "$threads" -c "$ctx" -kvu -npl 1,2
-  -npp "$prompt_tokens" -ntg "$max_tokens")
+# the servers start, so that nothing else computes. Twice: on our server's own llama.cpp libraries (the npm package's,
+# whose kernels set what our steps cost; `bench compare` checks the aligned stream against this one), and as built
+# here for this CPU, beside llama-server (its two-sequence step is cheaper: docs/benchmarks.md, issue #14).
+batched_bench_arguments=(-m "$model" -t "$threads" -tb "$threads" -c "$ctx" -kvu -npl 1,2 -npp "$prompt_tokens" -ntg "$max_tokens")
+batched_bench_command=("$batched_bench" "${batched_bench_arguments[@]}")
+# The shared build finds its libraries through LD_LIBRARY_PATH, and ggml's CPU backends beside the executable: a folder
+# of links to ours, under the names the executable asks for.
+ours_libraries="$repo/src/LinearAlign.Server/bin/Release/net10.0/native/cpu"
+on_ours="$out/batched-bench-on-our-libraries"
+rm -rf "$on_ours"
+mkdir -p "$on_ours"
+shared_tools="$(dirname "$(dirname "$llama_server")")/shared"
+cp "$shared_tools/llama-batched-bench" "$shared_tools/libllama-batched-bench-impl.so" "$on_ours/"
+ln -s "$ours_libraries"/*.so "$on_ours/"
+ln -s "$(ls "$ours_libraries"/libllama.*.so)" "$on_ours/libllama.so.0"
+ln -s "$ours_libraries/libggml-base.so" "$on_ours/libggml-base.so.0"
+ln -s "$ours_libraries/libllama-common.so" "$on_ours/libllama-common.so.0"
+batched_bench_on_ours_command=(env "LD_LIBRARY_PATH=$on_ours" "$on_ours/llama-batched-bench" "${batched_bench_arguments[@]}")
 
 {
   echo "date: $(date -Is)"
   echo "cores: $(nproc)"
   echo "ours: git $(git -C "$repo" rev-parse --short HEAD)$(git -C "$repo" diff --quiet HEAD 2>/dev/null || echo ' (modified)')"
   echo "llama-server: llama.cpp $(cat "$(dirname "$(dirname "$llama_server")")/SOURCE_COMMIT" 2>/dev/null || echo unknown)"
-  echo "llama-batched-bench command: ${batched_bench_command[*]}"
+  echo "llama-batched-bench command, on our libraries: ${batched_bench_on_ours_command[*]}"
+  echo "llama-batched-bench command, built here: ${batched_bench_command[*]}"
   echo "ours command: ${ours_command[*]}"
   echo "llama-server command: ${llama_command[*]}"
 } >"$out/commands.txt"
 
-echo "peer: measuring the two-sequence step cost with llama-batched-bench, $rounds runs" >&2
+echo "peer: measuring the two-sequence step cost with llama-batched-bench, $rounds runs on each build, alternating" >&2
 : >"$out/batched-bench.txt"
+: >"$out/batched-bench-built-here.txt"
 for _ in $(seq 1 "$rounds"); do
-  "${batched_bench_command[@]}" >>"$out/batched-bench.txt" 2>&1 || { tail -n 20 "$out/batched-bench.txt" >&2; exit 1; }
+  "${batched_bench_on_ours_command[@]}" >>"$out/batched-bench.txt" 2>&1 || { tail -n 20 "$out/batched-bench.txt" >&2; exit 1; }
+  "${batched_bench_command[@]}" >>"$out/batched-bench-built-here.txt" 2>&1 || { tail -n 20 "$out/batched-bench-built-here.txt" >&2; exit 1; }
 done
 
 "${llama_command[@]}" >"$out/llama-server.log" 2>&1 &

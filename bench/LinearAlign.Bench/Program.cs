@@ -6,8 +6,25 @@ using LinearAlign.Bench.Sweep;
 using LinearAlign.Bench.Train;
 using LinearAlign.Forge.Models;
 
+if (args.Any(arg => arg is "--help" or "-h"))
+{
+    Usage();
+    return 0;
+}
+
 // Benchmarks run where nothing else computes: ggml collapses when its threads exceed the free cores.
-return args.FirstOrDefault() switch
+try
+{
+    return await RunAsync(args);
+}
+catch (ArgumentException error)
+{
+    // A mistyped or missing option: its message, then the usage, rather than a stack trace.
+    Console.Error.WriteLine($"bench: {error.Message}");
+    return Usage();
+}
+
+static async Task<int> RunAsync(string[] args) => args.FirstOrDefault() switch
 {
     "forge" => ForgeCommand.Run(BenchArguments.Parse(args[1..])),
     "train" => TrainCommand.Run(BenchArguments.Parse(args[1..])),
