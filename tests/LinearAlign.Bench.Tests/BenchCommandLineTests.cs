@@ -1,5 +1,3 @@
-using System.Diagnostics;
-
 namespace LinearAlign.Bench.Tests;
 
 /// <summary>The bench tool as a user runs it: `dotnet LinearAlign.Bench.dll ...`.</summary>
@@ -27,18 +25,6 @@ public sealed class BenchCommandLineTests
         Assert.DoesNotContain("   at ", errors);
     }
 
-    private static async Task<(int ExitCode, string Output, string Errors)> RunAsync(params string[] arguments)
-    {
-        var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true };
-        start.ArgumentList.Add(typeof(BenchArguments).Assembly.Location);
-        foreach (var argument in arguments)
-        {
-            start.ArgumentList.Add(argument);
-        }
-        using var process = Process.Start(start)!;
-        var output = process.StandardOutput.ReadToEndAsync();
-        var errors = process.StandardError.ReadToEndAsync();
-        await process.WaitForExitAsync();
-        return (process.ExitCode, await output, await errors);
-    }
+    private static Task<(int ExitCode, string Output, string Errors)> RunAsync(params string[] arguments) =>
+        ProcessRun.RunAsync("dotnet", [typeof(BenchArguments).Assembly.Location, .. arguments]);
 }

@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Text.Json;
 using LinearAlign.Forge;
 using LinearAlign.TestFixtures;
@@ -67,25 +66,13 @@ public sealed class GpuBenchmarkDryRunTests(GpuBenchmarkDryRunTests.DryRun run) 
         /// <summary>Runs one of bench/gpu's scripts to the end and returns its standard output; fails with its last output lines.</summary>
         private static async Task<string> RunScriptAsync(string script, params string[] arguments)
         {
-            var start = new ProcessStartInfo(Path.Combine(Checkout.Root, "bench", "gpu", script))
+            var (exitCode, output, errors) = await ProcessRun.RunAsync(Path.Combine(Checkout.Root, "bench", "gpu", script), arguments);
+            if (exitCode != 0)
             {
-                RedirectStandardOutput = true,
-                RedirectStandardError = true,
-            };
-            foreach (var argument in arguments)
-            {
-                start.ArgumentList.Add(argument);
+                var lastLines = string.Join('\n', (errors + output).Split('\n').TakeLast(30));
+                throw new InvalidOperationException($"{script} exited with {exitCode}:\n{lastLines}");
             }
-            using var process = Process.Start(start)!;
-            var output = process.StandardOutput.ReadToEndAsync();
-            var errors = process.StandardError.ReadToEndAsync();
-            await process.WaitForExitAsync();
-            if (process.ExitCode != 0)
-            {
-                var lastLines = string.Join('\n', (await errors + await output).Split('\n').TakeLast(30));
-                throw new InvalidOperationException($"{script} exited with {process.ExitCode}:\n{lastLines}");
-            }
-            return await output;
+            return output;
         }
     }
 }
