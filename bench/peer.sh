@@ -113,7 +113,7 @@ ours_command=(dotnet "$server_dll" --urls "http://127.0.0.1:$ours_port" --Model:
 # with a unified KV cache as both servers use: an aligned stream decodes W and U in one such step per token. Run before
 # the servers start, so that nothing else computes. Twice: on our server's own llama.cpp libraries (the npm package's,
 # whose kernels set what our steps cost; `bench compare` checks the aligned stream against this one), and as built
-# here for this CPU, beside llama-server (its two-sequence step is cheaper: docs/benchmarks.md, issue #14).
+# here for this CPU, as llama-server is (whose kernels give a lower R: docs/benchmarks.md, issue #14).
 batched_bench_arguments=(-m "$model" -t "$threads" -tb "$threads" -c "$ctx" -kvu -npl 1,2 -npp "$prompt_tokens" -ntg "$max_tokens")
 batched_bench_command=("$batched_bench" "${batched_bench_arguments[@]}")
 # The shared build finds its libraries through LD_LIBRARY_PATH, and ggml's CPU backends beside the executable: a folder

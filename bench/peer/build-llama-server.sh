@@ -18,12 +18,13 @@ fi
 
 work="$cache/build-$version"
 bash "$(dirname "$0")/../llama-source.sh" "$work"
+generator="$(command -v ninja >/dev/null && echo Ninja || echo 'Unix Makefiles')"
 
 # Threads as node-llama-cpp builds the server's native package (dist/bindings/utils/compileLLamaCpp.js, CI mode):
 # GGML_OPENMP=OFF, ggml's own threadpool rather than OpenMP's, so that both sides schedule ggml's work alike.
 # GGML_NATIVE compiles for this CPU, as the npm package's best CPU variant is picked for it at run time.
 echo "build-llama-server: building llama-server with $(nproc) jobs (several minutes on 2 cores)" >&2
-cmake -S "$work/llama.cpp" -B "$work/build" -G "$(command -v ninja >/dev/null && echo Ninja || echo 'Unix Makefiles')" \
+cmake -S "$work/llama.cpp" -B "$work/build" -G "$generator" \
   -DCMAKE_BUILD_TYPE=Release -DBUILD_SHARED_LIBS=OFF -DGGML_NATIVE=ON -DGGML_OPENMP=OFF \
   -DLLAMA_OPENSSL=OFF -DLLAMA_USE_PREBUILT_UI=OFF -DLLAMA_BUILD_UI=OFF -DLLAMA_BUILD_TESTS=OFF -DLLAMA_BUILD_EXAMPLES=OFF \
   >"$work/configure.log" 2>&1 || { tail -n 20 "$work/configure.log" >&2; exit 1; }
@@ -34,7 +35,7 @@ cmake --build "$work/build" --target llama-server llama-batched-bench -j "$(npro
 # llama.cpp libraries (the npm package's): the kernels that package was compiled with cost differently from a build for
 # this CPU, and only a run on the same kernels measures what the server's two-sequence step should cost.
 echo "build-llama-server: building llama-batched-bench against shared libraries" >&2
-cmake -S "$work/llama.cpp" -B "$work/build-shared" -G "$(command -v ninja >/dev/null && echo Ninja || echo 'Unix Makefiles')" \
+cmake -S "$work/llama.cpp" -B "$work/build-shared" -G "$generator" \
   -DCMAKE_BUILD_TYPE=Release -DBUILD_SHARED_LIBS=ON -DGGML_BACKEND_DL=ON -DGGML_NATIVE=OFF -DGGML_OPENMP=OFF \
   -DLLAMA_OPENSSL=OFF -DLLAMA_BUILD_SERVER=OFF -DLLAMA_BUILD_TESTS=OFF -DLLAMA_BUILD_EXAMPLES=OFF \
   >"$work/configure-shared.log" 2>&1 || { tail -n 20 "$work/configure-shared.log" >&2; exit 1; }
